@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The EFA device model's core: the register file, reset, the admin queue and
+ * its commands, the asynchronous event queue and the object tables.  It knows
+ * nothing of QEMU.  Everything it needs from the outside world (guest memory,
+ * interrupts, a timer, a clock) goes through struct efa_core_ops, which the
+ * QEMU glue fills in for a real VM and the host unit tests fill in with a fake
+ * memory.  Calls into the core are not reentrant: the caller serialises them
+ * (QEMU holds the big lock).
+ */
+#ifndef EFA_CORE_H
+#define EFA_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "efa_hw_regs.h"
+#include "efa_hw_admin.h"
+
+/* Size of BAR0: registers at 0, MSI-X table and PBA above them. */
+#define EFA_CORE_REG_BAR_SIZE		0x4000
+#define EFA_CORE_MSIX_TABLE_OFFSET	0x2000
+#define EFA_CORE_MSIX_PBA_OFFSET	0x3000
+/* The doorbell BAR; one 4 KiB page per UAR. */
+#define EFA_CORE_DB_BAR			4
+#define EFA_CORE_DB_PAGE_SIZE		4096
+
+struct efa_core;
+
+struct efa_core_ops {
+	/* Guest memory; return 0 on success, -1 if any byte is unreachable. */
+	int (*dma_read)(void *opaque, uint64_t addr, void *buf, size_t len);
+	int (*dma_write)(void *opaque, uint64_t addr, const void *buf,
+			 size_t len);
+	void (*msix_notify)(void *opaque, unsigned int vector);
+	/* (Re)arm the one device timer to call efa_core_timer() in ms. */
+	void (*timer_arm)(void *opaque, uint64_t delay_ms);
+	/* Monotonic nanoseconds, for AENQ timestamps. */
+	uint64_t (*now_ns)(void *opaque);
+	/* Something the guest did wrong, in words a driver writer can use. */
+	void (*guest_error)(void *opaque, const char *msg);
+	/* The object counts changed (see efa_core_object_counts()). */
+	void (*objects_changed)(void *opaque);
+};
+
+/* Everything the device announces about itself; set before creation. */
+struct efa_core_config {
+	uint8_t dma_addr_width;
+	uint8_t reset_timeout_100ms;
+	uint8_t admin_cmd_timeout_100ms;
+	uint32_t version;		/* VERSION register */
+	uint32_t controller_version;	/* CONTROLLER_VERSION register */
+	uint16_t msix_vectors;		/* management + completion vectors */
+
+	/* DEVICE_ATTR */
+	uint64_t supported_features;
+	uint64_t page_size_cap;
+	uint32_t fw_version;
+	uint32_t admin_api_version;
+	uint32_t device_version;
+	uint16_t db_bar;
+	uint8_t phys_addr_width;
+	uint8_t virt_addr_width;
+	uint32_t device_caps;
+	uint32_t max_rdma_size;
+	uint64_t guid;
+	uint16_t max_link_speed_gbps;
+
+	/* NETWORK_ATTR */
+	uint8_t addr[16];
+	uint32_t mtu;
+
+	/* QUEUE_ATTR_1 */
+	uint32_t max_qp;
+	uint32_t max_sq_depth;
+	uint32_t inline_buf_size;
+	uint32_t max_rq_depth;
+	uint32_t max_cq;
+	uint32_t max_cq_depth;
+	uint16_t sub_cqs_per_cq;
+	uint16_t min_sq_depth;
+	uint16_t max_wr_send_sges;
+	uint16_t max_wr_recv_sges;
+	uint32_t max_mr;
+	uint32_t max_mr_pages;
+	uint32_t max_pd;
+	uint32_t max_ah;
+	uint32_t max_llq_size;
+	uint16_t max_wr_rdma_sges;
+	uint16_t max_tx_batch;
+
+	/* QUEUE_ATTR_2 */
+	uint16_t inline_buf_size_ex;
+
+	/* EVENT_QUEUE_ATTR */
+	uint32_t max_eq;
+	uint32_t max_eq_depth;
+	uint32_t eq_event_bitmask;
+
+	/* HW_HINTS */
+	struct {
+		uint16_t mmio_read_timeout;
+		uint16_t driver_watchdog_timeout;
+		uint16_t admin_completion_timeout;
+		uint16_t poll_interval;
+	} hw_hints;
+
+	uint32_t aenq_supported_groups;
+	/* keep-alive AENQ period; 0 disables keep-alives */
+	uint32_t keep_alive_ms;
+	/* UARs the doorbell BAR has a page for */
+	uint32_t max_uar;
+};
+
+enum efa_core_object_class {
+	EFA_OBJ_PD,
+	EFA_OBJ_UAR,
+	EFA_OBJ_EQ,
+	EFA_OBJ_CQ,
+	EFA_OBJ_QP,
+	EFA_OBJ_MR,
+	EFA_OBJ_AH,
+	EFA_OBJ_CLASSES,
+};
+
+struct efa_core_object_counts {
+	/* alive now */
+	uint32_t live[EFA_OBJ_CLASSES];
+	/* still alive when a reset discarded them: leaked by the driver */
+	uint32_t dropped[EFA_OBJ_CLASSES];
+};
+
+/* Realistic defaults; callers override single fields afterwards. */
+void efa_core_config_init(struct efa_core_config *cfg);
+/* Derive the network address (IPv6 link-local, GUID interface id). */
+void efa_core_config_addr_from_guid(struct efa_core_config *cfg);
+/* NULL with *why set if the configuration is inconsistent. */
+struct efa_core *efa_core_new(const struct efa_core_config *cfg,
+			      const struct efa_core_ops *ops, void *opaque,
+			      const char **why);
+void efa_core_free(struct efa_core *core);
+
+/* BAR0 access, 32-bit and aligned; anything else is ignored / reads 0. */
+uint32_t efa_core_reg_read(struct efa_core *core, uint32_t offset);
+void efa_core_reg_write(struct efa_core *core, uint32_t offset, uint32_t val);
+/* The doorbell BAR (CQ/SQ/RQ doorbells; data path, later). */
+void efa_core_db_write(struct efa_core *core, uint32_t offset, uint32_t val);
+
+void efa_core_timer(struct efa_core *core);
+/* Power-on or PCI function reset: everything back to the initial state. */
+void efa_core_hard_reset(struct efa_core *core);
+
+/* Sizes of the LLQ memory BAR and the doorbell BAR, powers of two. */
+uint64_t efa_core_mem_bar_size(const struct efa_core_config *cfg);
+uint64_t efa_core_db_bar_size(const struct efa_core_config *cfg);
+
+void efa_core_object_counts(const struct efa_core *core,
+			    struct efa_core_object_counts *counts);
+const char *efa_core_object_class_name(enum efa_core_object_class cls);
+const struct efa_core_config *efa_core_get_config(const struct efa_core *core);
+
+#endif /* EFA_CORE_H */

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Internal state of the device core, shared by its files: efa_core.c
+ * (register file, reset, readless reads), efa_queues.c (AQ/ACQ/AENQ ring
+ * mechanics), efa_admin.c (admin command handlers) and efa_objects.c
+ * (handle tables).  Not included by the glue or the tests.
+ */
+#ifndef EFA_CORE_PRIV_H
+#define EFA_CORE_PRIV_H
+
+#include <endian.h>
+
+#include "efa_core.h"
+
+#define EFA_FIELD_GET(mask, val) (((val) & (mask)) >> __builtin_ctz(mask))
+#define EFA_FIELD_PREP(mask, val) (((uint32_t)(val) << __builtin_ctz(mask)) & (mask))
+
+/* Little-endian wire fields to and from host order. */
+#define efa_le16(v) ((__le16)htole16(v))
+#define efa_le32(v) ((__le32)htole32(v))
+#define efa_le64(v) ((__le64)htole64(v))
+#define efa_from_le16(v) le16toh((uint16_t)(v))
+#define efa_from_le32(v) le32toh((uint32_t)(v))
+#define efa_from_le64(v) le64toh((uint64_t)(v))
+
+/* A handle space of one object class: handle N is in use iff used[N]. */
+struct efa_id_table {
+	uint32_t max;
+	uint32_t live;
+	uint8_t *used;
+};
+
+struct efa_eq {
+	uint64_t ba;
+	uint16_t depth;
+	uint8_t msix_vec;
+	uint32_t event_bitmask;
+	bool armed;
+};
+
+/* A ring the device reads or writes in guest memory. */
+struct efa_ring {
+	uint64_t base;
+	uint32_t depth;		/* entries, a power of two; 0 = not set up */
+	uint32_t entry_size;
+	uint8_t msix_vector;
+};
+
+struct efa_core {
+	struct efa_core_config cfg;
+	const struct efa_core_ops *ops;
+	void *opaque;
+
+	/* register file, as the driver last wrote it */
+	uint32_t aq_base_lo, aq_base_hi, aq_caps;
+	uint32_t acq_base_lo, acq_base_hi, acq_caps;
+	uint32_t aenq_base_lo, aenq_base_hi, aenq_caps;
+	uint32_t aenq_cons_db;
+	uint32_t intr_mask;
+	uint32_t dev_ctl;
+	uint32_t dev_sts;
+	uint32_t mmio_resp_lo, mmio_resp_hi;
+
+	/* admin queue: entries consumed and completions produced so far */
+	uint16_t aq_cc;
+	uint32_t acq_pc;
+	/* async event queue: events produced so far */
+	uint32_t aenq_pc;
+	uint32_t aenq_enabled_groups;
+
+	bool host_info_valid;
+	struct efa_admin_host_info host_info;
+
+	struct efa_id_table tables[EFA_OBJ_CLASSES];
+	uint32_t dropped[EFA_OBJ_CLASSES];
+	struct efa_eq *eqs;
+};
+
+void efa_core_error(struct efa_core *core, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* efa_objects.c */
+int efa_id_table_init(struct efa_id_table *t, uint32_t max);
+void efa_id_table_destroy(struct efa_id_table *t);
+/* lowest free handle, or -1 when the table is full */
+int64_t efa_id_alloc(struct efa_core *core, enum efa_core_object_class cls);
+bool efa_id_valid(const struct efa_core *core, enum efa_core_object_class cls,
+		  uint32_t id);
+void efa_id_free(struct efa_core *core, enum efa_core_object_class cls,
+		 uint32_t id);
+/* forget every object, counting the live ones as dropped */
+void efa_objects_drop_all(struct efa_core *core);
+
+/* efa_queues.c */
+void efa_queues_reset(struct efa_core *core);
+bool efa_ring_from_regs(struct efa_ring *ring, uint32_t lo, uint32_t hi,
+			uint32_t caps, uint32_t depth_mask,
+			uint32_t entry_size_mask, uint32_t msix_mask);
+void efa_aq_doorbell(struct efa_core *core, uint16_t producer);
+void efa_aenq_post(struct efa_core *core, uint16_t group, uint16_t syndrome);
+
+/* efa_admin.c: fill resp (whose common descriptor the caller owns). */
+uint8_t efa_admin_execute(struct efa_core *core,
+			  const struct efa_admin_aq_entry *cmd,
+			  struct efa_admin_acq_entry *resp);
+
+#endif /* EFA_CORE_PRIV_H */
