@@ -1,0 +1,627 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QEMU glue for the emulated AWS Elastic Fabric Adapter ("-device efa").
+ *
+ * Everything the device does lives in the QEMU-independent core
+ * (efa_core.h); this file only maps it onto a PCI function:
+ *
+ *   BAR0  32-bit MMIO, EFA_CORE_REG_BAR_SIZE: registers (efa_core_reg_*),
+ *         MSI-X table at EFA_CORE_MSIX_TABLE_OFFSET, PBA at
+ *         EFA_CORE_MSIX_PBA_OFFSET
+ *   BAR2  64-bit prefetchable: LLQ memory, RAM-backed for now
+ *   BAR4  32-bit MMIO: doorbells (efa_core_db_write)
+ *
+ * and fills in struct efa_core_ops with QEMU's DMA, MSI-X, timer, clock and
+ * logging.  Configuration defaults come only from efa_core_config_init():
+ * the properties that mirror struct efa_core_config fields get it as their
+ * default at class init, so "-device efa,help" shows the real values.
+ *
+ * This file is copied by emulator/build-qemu into hw/misc/efa/ of the QEMU
+ * tree, next to the core sources and abi/hw/*.h.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/module.h"
+#include "qemu/notify.h"
+#include "qemu/timer.h"
+#include "qapi/error.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/msix.h"
+#include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
+#include "sysemu/sysemu.h"
+#include "qom/object.h"
+
+#include <arpa/inet.h>
+
+#include "efa_core.h"
+
+#define TYPE_EFA_PCI "efa"
+OBJECT_DECLARE_SIMPLE_TYPE(EfaPciState, EFA_PCI)
+
+/* The MSI-X table must end where the PBA starts. */
+#define EFA_PCI_MAX_MSIX_VECTORS \
+    ((EFA_CORE_MSIX_PBA_OFFSET - EFA_CORE_MSIX_TABLE_OFFSET) / \
+     PCI_MSIX_ENTRY_SIZE)
+
+struct EfaPciState {
+    PCIDevice parent_obj;
+
+    /* properties */
+    uint16_t device_id;
+    uint8_t revision;
+    char *addr_str;
+    char *objects_file;
+    /* every other property is a field of this, defaults from the core */
+    struct efa_core_config cfg;
+
+    struct efa_core *core;
+    /* nonzero while a call into the core runs (the core is not reentrant) */
+    unsigned int in_core;
+
+    MemoryRegion bar0;          /* container: registers + MSI-X */
+    MemoryRegion regs;
+    MemoryRegion mem_bar;       /* LLQ memory */
+    MemoryRegion db_bar;        /* doorbells */
+    uint16_t msix_vectors;      /* vectors set up and in use */
+
+    QEMUTimer *timer;
+    Notifier exit_notifier;
+    bool objects_file_warned;
+};
+
+/* ---- objects file ------------------------------------------------------ */
+
+static bool efa_write_objects_file(EfaPciState *s, Error **errp)
+{
+    struct efa_core_object_counts counts = { 0 };
+    g_autoptr(GString) text = g_string_new(NULL);
+    g_autoptr(GError) gerr = NULL;
+    int cls;
+
+    if (!s->objects_file) {
+        return true;
+    }
+    if (s->core) {
+        efa_core_object_counts(s->core, &counts);
+    }
+    for (cls = 0; cls < EFA_OBJ_CLASSES; cls++) {
+        g_string_append_printf(text, "%s %" PRIu32 " %" PRIu32 "\n",
+                               efa_core_object_class_name(cls),
+                               counts.live[cls], counts.dropped[cls]);
+    }
+    /* g_file_set_contents writes a temporary file and renames it */
+    if (!g_file_set_contents(s->objects_file, text->str, text->len, &gerr)) {
+        error_setg(errp, "efa: cannot write objects-file: %s", gerr->message);
+        return false;
+    }
+    return true;
+}
+
+static void efa_update_objects_file(EfaPciState *s)
+{
+    Error *err = NULL;
+
+    if (!efa_write_objects_file(s, &err)) {
+        /* once per device: the file is a test aid, not worth a log flood */
+        if (!s->objects_file_warned) {
+            warn_report_err(err);
+            s->objects_file_warned = true;
+        } else {
+            error_free(err);
+        }
+    }
+}
+
+static void efa_exit_notify(Notifier *n, void *data)
+{
+    EfaPciState *s = container_of(n, EfaPciState, exit_notifier);
+
+    efa_update_objects_file(s);
+}
+
+/* ---- efa_core_ops ------------------------------------------------------ */
+
+static int efa_op_dma_read(void *opaque, uint64_t addr, void *buf, size_t len)
+{
+    EfaPciState *s = opaque;
+
+    if (len && addr + len - 1 < addr) {
+        return -1;
+    }
+    return pci_dma_read(PCI_DEVICE(s), addr, buf, len) == MEMTX_OK ? 0 : -1;
+}
+
+static int efa_op_dma_write(void *opaque, uint64_t addr, const void *buf,
+                            size_t len)
+{
+    EfaPciState *s = opaque;
+
+    if (len && addr + len - 1 < addr) {
+        return -1;
+    }
+    return pci_dma_write(PCI_DEVICE(s), addr, buf, len) == MEMTX_OK ? 0 : -1;
+}
+
+static void efa_op_msix_notify(void *opaque, unsigned int vector)
+{
+    EfaPciState *s = opaque;
+
+    if (vector >= s->msix_vectors) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "efa: interrupt on MSI-X vector %u of %u dropped\n",
+                      vector, s->msix_vectors);
+        return;
+    }
+    msix_notify(PCI_DEVICE(s), vector);
+}
+
+static void efa_op_timer_arm(void *opaque, uint64_t delay_ms)
+{
+    EfaPciState *s = opaque;
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    uint64_t delay_ns = delay_ms > INT64_MAX / SCALE_MS ?
+                        INT64_MAX : delay_ms * SCALE_MS;
+
+    timer_mod(s->timer, delay_ns > (uint64_t)(INT64_MAX - now) ?
+                        INT64_MAX : now + (int64_t)delay_ns);
+}
+
+static uint64_t efa_op_now_ns(void *opaque)
+{
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
+static void efa_op_guest_error(void *opaque, const char *msg)
+{
+    qemu_log_mask(LOG_GUEST_ERROR, "efa: %s\n", msg);
+}
+
+static void efa_op_objects_changed(void *opaque)
+{
+    EfaPciState *s = opaque;
+
+    /* efa_core_new() resets the core before it returns the handle */
+    if (s->core) {
+        efa_update_objects_file(s);
+    }
+}
+
+static const struct efa_core_ops efa_ops = {
+    .dma_read = efa_op_dma_read,
+    .dma_write = efa_op_dma_write,
+    .msix_notify = efa_op_msix_notify,
+    .timer_arm = efa_op_timer_arm,
+    .now_ns = efa_op_now_ns,
+    .guest_error = efa_op_guest_error,
+    .objects_changed = efa_op_objects_changed,
+};
+
+/*
+ * Every call into the core goes through here.  The core is not reentrant,
+ * but a guest can make it so: point a DMA address or an MSI-X message at one
+ * of our own BARs and the core's dma_write/msix_notify lands in our MMIO
+ * handlers while the core is mid-operation.  Such accesses are dropped.
+ */
+static bool efa_enter(EfaPciState *s, const char *what, hwaddr addr)
+{
+    if (s->in_core) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "efa: %s at %#" HWADDR_PRIx " by the device itself "
+                      "(DMA or MSI-X aimed at its own BAR) ignored\n",
+                      what, addr);
+        return false;
+    }
+    s->in_core++;
+    return true;
+}
+
+static void efa_leave(EfaPciState *s)
+{
+    s->in_core--;
+}
+
+/* ---- BARs -------------------------------------------------------------- */
+
+static uint64_t efa_reg_read(void *opaque, hwaddr addr, unsigned size)
+{
+    EfaPciState *s = opaque;
+    uint32_t val;
+
+    if (!efa_enter(s, "register read", addr)) {
+        return 0;
+    }
+    val = efa_core_reg_read(s->core, addr);
+    efa_leave(s);
+    return val;
+}
+
+static void efa_reg_write(void *opaque, hwaddr addr, uint64_t val,
+                          unsigned size)
+{
+    EfaPciState *s = opaque;
+
+    if (!efa_enter(s, "register write", addr)) {
+        return;
+    }
+    efa_core_reg_write(s->core, addr, val);
+    efa_leave(s);
+}
+
+static const MemoryRegionOps efa_reg_ops = {
+    .read = efa_reg_read,
+    .write = efa_reg_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .impl = { .min_access_size = 4, .max_access_size = 4 },
+    .valid = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+static uint64_t efa_db_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return 0;
+}
+
+static void efa_db_write(void *opaque, hwaddr addr, uint64_t val,
+                         unsigned size)
+{
+    EfaPciState *s = opaque;
+
+    if (!efa_enter(s, "doorbell write", addr)) {
+        return;
+    }
+    efa_core_db_write(s->core, addr, val);
+    efa_leave(s);
+}
+
+static const MemoryRegionOps efa_db_ops = {
+    .read = efa_db_read,
+    .write = efa_db_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .impl = { .min_access_size = 4, .max_access_size = 4 },
+    .valid = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+static void efa_timer_cb(void *opaque)
+{
+    EfaPciState *s = opaque;
+
+    if (!efa_enter(s, "timer", 0)) {
+        return;
+    }
+    efa_core_timer(s->core);
+    efa_leave(s);
+}
+
+/* ---- realize / exit / reset -------------------------------------------- */
+
+/* "fe80::1", or 32 hex digits (colons allowed between byte pairs). */
+static bool efa_parse_addr(const char *str, uint8_t addr[16], Error **errp)
+{
+    char hex[33];
+    size_t n = 0;
+    const char *p;
+    int i;
+
+    if (inet_pton(AF_INET6, str, addr) == 1) {
+        return true;
+    }
+    for (p = str; *p; p++) {
+        if (*p == ':') {
+            continue;
+        }
+        if (!g_ascii_isxdigit(*p) || n == 32) {
+            n = 0;
+            break;
+        }
+        hex[n++] = *p;
+    }
+    if (n != 32) {
+        error_setg(errp, "efa: net-addr '%s' is neither an IPv6-style address "
+                   "nor 32 hex digits", str);
+        return false;
+    }
+    for (i = 0; i < 16; i++) {
+        addr[i] = g_ascii_xdigit_value(hex[2 * i]) << 4 |
+                  g_ascii_xdigit_value(hex[2 * i + 1]);
+    }
+    return true;
+}
+
+static void efa_pci_realize(PCIDevice *pdev, Error **errp)
+{
+    EfaPciState *s = EFA_PCI(pdev);
+    const struct efa_core_config *cfg;
+    const char *why = NULL;
+    Error *err = NULL;
+    uint64_t mem_size, db_size;
+    unsigned int v;
+
+    if (s->device_id < EFA_PCI_DEVICE_ID_EFA0 ||
+        s->device_id > EFA_PCI_DEVICE_ID_EFA3) {
+        error_setg(errp, "efa: device-id %#06x is not an EFA device id "
+                   "(must be %#06x..%#06x)", s->device_id,
+                   EFA_PCI_DEVICE_ID_EFA0, EFA_PCI_DEVICE_ID_EFA3);
+        return;
+    }
+    if (s->addr_str) {
+        if (!efa_parse_addr(s->addr_str, s->cfg.addr, errp)) {
+            return;
+        }
+    } else {
+        efa_core_config_addr_from_guid(&s->cfg);
+    }
+    if (s->cfg.msix_vectors > EFA_PCI_MAX_MSIX_VECTORS) {
+        error_setg(errp, "efa: msix-vectors %u does not fit the MSI-X table "
+                   "in BAR0 (at most %u)", s->cfg.msix_vectors,
+                   (unsigned int)EFA_PCI_MAX_MSIX_VECTORS);
+        return;
+    }
+
+    pci_config_set_device_id(pdev->config, s->device_id);
+    pci_set_word(pdev->config + PCI_SUBSYSTEM_ID, s->device_id);
+    pci_config_set_revision(pdev->config, s->revision);
+
+    /* the core arms the timer from its reset inside efa_core_new() */
+    s->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, efa_timer_cb, s);
+    s->in_core++;
+    s->core = efa_core_new(&s->cfg, &efa_ops, s, &why);
+    s->in_core--;
+    if (!s->core) {
+        error_setg(errp, "efa: %s", why ? why : "invalid configuration");
+        goto err_timer;
+    }
+    cfg = efa_core_get_config(s->core);
+
+    if (!efa_write_objects_file(s, errp)) {
+        goto err_core;
+    }
+
+    /* BAR0: registers everywhere, MSI-X table and PBA on top of them */
+    memory_region_init(&s->bar0, OBJECT(s), "efa-bar0",
+                       EFA_CORE_REG_BAR_SIZE);
+    memory_region_init_io(&s->regs, OBJECT(s), &efa_reg_ops, s, "efa-regs",
+                          EFA_CORE_REG_BAR_SIZE);
+    memory_region_add_subregion_overlap(&s->bar0, 0, &s->regs, -1);
+    if (msix_init(pdev, cfg->msix_vectors,
+                  &s->bar0, EFA_REG_BAR, EFA_CORE_MSIX_TABLE_OFFSET,
+                  &s->bar0, EFA_REG_BAR, EFA_CORE_MSIX_PBA_OFFSET,
+                  0, errp) < 0) {
+        goto err_core;
+    }
+    s->msix_vectors = cfg->msix_vectors;
+    /* QEMU 7.2's msix_notify() drops vectors nobody marked as used */
+    for (v = 0; v < s->msix_vectors; v++) {
+        msix_vector_use(pdev, v);
+    }
+    pci_register_bar(pdev, EFA_REG_BAR, PCI_BASE_ADDRESS_SPACE_MEMORY,
+                     &s->bar0);
+
+    mem_size = efa_core_mem_bar_size(cfg);
+    memory_region_init_ram_nomigrate(&s->mem_bar, OBJECT(s), "efa-llq",
+                                     mem_size, &err);
+    if (err) {
+        error_propagate(errp, err);
+        goto err_msix;
+    }
+    pci_register_bar(pdev, EFA_MEM_BAR,
+                     PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                     PCI_BASE_ADDRESS_MEM_PREFETCH,
+                     &s->mem_bar);
+
+    db_size = efa_core_db_bar_size(cfg);
+    memory_region_init_io(&s->db_bar, OBJECT(s), &efa_db_ops, s, "efa-db",
+                          db_size);
+    pci_register_bar(pdev, EFA_CORE_DB_BAR, PCI_BASE_ADDRESS_SPACE_MEMORY,
+                     &s->db_bar);
+
+    s->exit_notifier.notify = efa_exit_notify;
+    qemu_add_exit_notifier(&s->exit_notifier);
+    return;
+
+err_msix:
+    for (v = 0; v < s->msix_vectors; v++) {
+        msix_vector_unuse(pdev, v);
+    }
+    msix_uninit(pdev, &s->bar0, &s->bar0);
+    s->msix_vectors = 0;
+err_core:
+    efa_core_free(s->core);
+    s->core = NULL;
+err_timer:
+    timer_free(s->timer);
+    s->timer = NULL;
+}
+
+static void efa_pci_exit(PCIDevice *pdev)
+{
+    EfaPciState *s = EFA_PCI(pdev);
+    unsigned int v;
+
+    qemu_remove_exit_notifier(&s->exit_notifier);
+    efa_update_objects_file(s);
+    timer_free(s->timer);
+    s->timer = NULL;
+    for (v = 0; v < s->msix_vectors; v++) {
+        msix_vector_unuse(pdev, v);
+    }
+    msix_uninit(pdev, &s->bar0, &s->bar0);
+    s->msix_vectors = 0;
+    efa_core_free(s->core);
+    s->core = NULL;
+}
+
+static void efa_pci_reset(DeviceState *dev)
+{
+    EfaPciState *s = EFA_PCI(dev);
+
+    if (!s->core || !efa_enter(s, "reset", 0)) {
+        return;
+    }
+    efa_core_hard_reset(s->core);
+    efa_leave(s);
+}
+
+static void efa_pci_instance_init(Object *obj)
+{
+    EfaPciState *s = EFA_PCI(obj);
+
+    /*
+     * The property defaults set before this came from the same function;
+     * this fills the fields no property covers.
+     */
+    efa_core_config_init(&s->cfg);
+}
+
+/* ---- properties -------------------------------------------------------- */
+
+#define EFA_CFG_PROP(name, field, bits) \
+    DEFINE_PROP_UNSIGNED_NODEFAULT(name, EfaPciState, cfg.field, \
+                                   qdev_prop_uint##bits, uint##bits##_t)
+
+static Property efa_pci_properties[] = {
+    DEFINE_PROP_UINT16("device-id", EfaPciState, device_id,
+                       EFA_PCI_DEVICE_ID_EFA0),
+    DEFINE_PROP_UINT8("revision", EfaPciState, revision, 0),
+    /* "addr" is PCIDevice's slot.function property, hence "net-addr" */
+    DEFINE_PROP_STRING("net-addr", EfaPciState, addr_str),
+    DEFINE_PROP_STRING("objects-file", EfaPciState, objects_file),
+
+    /* DEVICE_ATTR */
+    EFA_CFG_PROP("guid", guid, 64),
+    EFA_CFG_PROP("fw-version", fw_version, 32),
+    EFA_CFG_PROP("link-speed-gbps", max_link_speed_gbps, 16),
+    EFA_CFG_PROP("device-caps", device_caps, 32),
+    EFA_CFG_PROP("max-rdma-size", max_rdma_size, 32),
+    EFA_CFG_PROP("supported-features", supported_features, 64),
+    EFA_CFG_PROP("page-size-cap", page_size_cap, 64),
+    EFA_CFG_PROP("admin-api-version", admin_api_version, 32),
+    EFA_CFG_PROP("device-version", device_version, 32),
+    EFA_CFG_PROP("phys-addr-width", phys_addr_width, 8),
+    EFA_CFG_PROP("virt-addr-width", virt_addr_width, 8),
+    /* NETWORK_ATTR */
+    EFA_CFG_PROP("mtu", mtu, 32),
+    /* QUEUE_ATTR_1 */
+    EFA_CFG_PROP("max-qp", max_qp, 32),
+    EFA_CFG_PROP("max-sq-depth", max_sq_depth, 32),
+    EFA_CFG_PROP("min-sq-depth", min_sq_depth, 16),
+    EFA_CFG_PROP("max-rq-depth", max_rq_depth, 32),
+    EFA_CFG_PROP("inline-buf-size", inline_buf_size, 32),
+    EFA_CFG_PROP("max-cq", max_cq, 32),
+    EFA_CFG_PROP("max-cq-depth", max_cq_depth, 32),
+    EFA_CFG_PROP("sub-cqs-per-cq", sub_cqs_per_cq, 16),
+    EFA_CFG_PROP("max-wr-send-sges", max_wr_send_sges, 16),
+    EFA_CFG_PROP("max-wr-recv-sges", max_wr_recv_sges, 16),
+    EFA_CFG_PROP("max-wr-rdma-sges", max_wr_rdma_sges, 16),
+    EFA_CFG_PROP("max-tx-batch", max_tx_batch, 16),
+    EFA_CFG_PROP("max-mr", max_mr, 32),
+    EFA_CFG_PROP("max-mr-pages", max_mr_pages, 32),
+    EFA_CFG_PROP("max-pd", max_pd, 32),
+    EFA_CFG_PROP("max-ah", max_ah, 32),
+    EFA_CFG_PROP("max-llq-size", max_llq_size, 32),
+    /* QUEUE_ATTR_2 */
+    EFA_CFG_PROP("inline-buf-size-ex", inline_buf_size_ex, 16),
+    /* EVENT_QUEUE_ATTR */
+    EFA_CFG_PROP("max-eq", max_eq, 32),
+    EFA_CFG_PROP("max-eq-depth", max_eq_depth, 32),
+    EFA_CFG_PROP("eq-event-bitmask", eq_event_bitmask, 32),
+    /* HW_HINTS */
+    EFA_CFG_PROP("mmio-read-timeout", hw_hints.mmio_read_timeout, 16),
+    EFA_CFG_PROP("driver-watchdog-timeout",
+                 hw_hints.driver_watchdog_timeout, 16),
+    EFA_CFG_PROP("admin-completion-timeout",
+                 hw_hints.admin_completion_timeout, 16),
+    EFA_CFG_PROP("poll-interval", hw_hints.poll_interval, 16),
+    /* registers */
+    EFA_CFG_PROP("version", version, 32),
+    EFA_CFG_PROP("controller-version", controller_version, 32),
+    EFA_CFG_PROP("dma-addr-width", dma_addr_width, 8),
+    EFA_CFG_PROP("reset-timeout-100ms", reset_timeout_100ms, 8),
+    EFA_CFG_PROP("admin-cmd-timeout-100ms", admin_cmd_timeout_100ms, 8),
+    /* the model itself */
+    EFA_CFG_PROP("msix-vectors", msix_vectors, 16),
+    EFA_CFG_PROP("aenq-supported-groups", aenq_supported_groups, 32),
+    EFA_CFG_PROP("keep-alive-ms", keep_alive_ms, 32),
+    EFA_CFG_PROP("max-uar", max_uar, 32),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
+/*
+ * Give every property that mirrors a config field the core's default, so
+ * the core stays the one place defaults live and help shows them.
+ */
+static void efa_pci_set_config_defaults(ObjectClass *oc)
+{
+    const size_t base = offsetof(EfaPciState, cfg);
+    struct efa_core_config def;
+    const uint8_t *field;
+    Property *p;
+    uint64_t val;
+
+    efa_core_config_init(&def);
+    for (p = efa_pci_properties; p->name; p++) {
+        if (p->offset < base || p->offset >= base + sizeof(def)) {
+            continue;
+        }
+        field = (const uint8_t *)&def + (p->offset - base);
+        if (p->info == &qdev_prop_uint8) {
+            val = *field;
+        } else if (p->info == &qdev_prop_uint16) {
+            val = *(const uint16_t *)field;
+        } else if (p->info == &qdev_prop_uint32) {
+            val = *(const uint32_t *)field;
+        } else if (p->info == &qdev_prop_uint64) {
+            val = *(const uint64_t *)field;
+        } else {
+            g_assert_not_reached();
+        }
+        object_property_set_default_uint(
+            object_class_property_find(oc, p->name), val);
+    }
+}
+
+static const VMStateDescription vmstate_efa_pci = {
+    .name = "efa",
+    .unmigratable = 1,
+};
+
+static void efa_pci_class_init(ObjectClass *oc, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(oc);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(oc);
+
+    k->realize = efa_pci_realize;
+    k->exit = efa_pci_exit;
+    k->vendor_id = EFA_PCI_VENDOR_ID_AMAZON;
+    k->device_id = EFA_PCI_DEVICE_ID_EFA0;
+    k->subsystem_vendor_id = EFA_PCI_VENDOR_ID_AMAZON;
+    k->subsystem_id = EFA_PCI_DEVICE_ID_EFA0;
+    k->class_id = PCI_CLASS_NETWORK_ETHERNET;
+
+    dc->desc = "AWS Elastic Fabric Adapter (emulated)";
+    dc->reset = efa_pci_reset;
+    dc->vmsd = &vmstate_efa_pci;
+    set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
+    device_class_set_props(dc, efa_pci_properties);
+    efa_pci_set_config_defaults(oc);
+}
+
+static const TypeInfo efa_pci_info = {
+    .name = TYPE_EFA_PCI,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(EfaPciState),
+    .instance_init = efa_pci_instance_init,
+    .class_init = efa_pci_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+        { },
+    },
+};
+
+static void efa_pci_register_types(void)
+{
+    type_register_static(&efa_pci_info);
+}
+
+type_init(efa_pci_register_types)
