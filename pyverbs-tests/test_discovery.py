@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Discovery of the emulated EFA: what ibv_devices, ibv_devinfo, pyverbs and
+sysfs report must be what the device model was configured with."""
+import os
+import re
+import time
+
+from pyverbs.device import Context
+from pyverbs.pd import PD
+
+from conftest import expect, expect_int, run
+
+EFA_VENDOR_ID = 0x1d0f
+
+
+def test_ibv_devices_lists_every_device(efa_devices):
+    listed = re.findall(r"^\s+(efa_\d+)\s+([0-9a-f]{16})\s*$", run("ibv_devices"),
+                        re.M)
+    names = [name for name, _ in listed]
+    assert names == efa_devices
+    assert len(names) == expect_int("devices", 1)
+
+
+def test_devinfo_shows_vendor_part_and_limits(efa_devices):
+    out = run("ibv_devinfo", "-v", "-d", efa_devices[0])
+    fields = dict(re.findall(r"^\s*(\w+):\s+(\S+)", out, re.M))
+    assert int(fields["vendor_id"], 0) == EFA_VENDOR_ID
+    assert int(fields["vendor_part_id"]) == expect_int("device_id", 0xefa0)
+    assert fields["transport"] == "unspecified"
+    assert int(fields["max_qp"]) == expect_int("max_qp")
+    assert int(fields["max_cq"]) == expect_int("max_cq")
+    assert int(fields["max_pd"]) == expect_int("max_pd")
+    assert fields["state"] == "PORT_ACTIVE"
+
+
+def test_pyverbs_query_device_matches_model(efa_devices):
+    with Context(name=efa_devices[0]) as ctx:
+        attr = ctx.query_device()
+        assert attr.vendor_id == EFA_VENDOR_ID
+        assert attr.vendor_part_id == expect_int("device_id", 0xefa0)
+        assert attr.max_qp == expect_int("max_qp")
+        assert attr.max_cq == expect_int("max_cq")
+        assert attr.max_mr == expect_int("max_mr")
+        assert attr.max_pd == expect_int("max_pd")
+        assert attr.max_ah == expect_int("max_ah")
+        assert attr.max_cqe == expect_int("max_cq_depth")
+        assert attr.max_qp_wr == min(expect_int("max_sq_depth"),
+                                     expect_int("max_rq_depth"))
+        port = ctx.query_port(1)
+        # the device reports an MTU of 8928 bytes or more: IB_MTU_4096
+        assert port.active_mtu == 5
+
+
+def test_node_guid_is_the_device_guid(efa_devices):
+    guid = expect_int("guid")
+    with open(f"/sys/class/infiniband/{efa_devices[0]}/node_guid") as f:
+        shown = int(f.read().strip().replace(":", ""), 16)
+    # the driver stores the device's little-endian GUID as the node GUID
+    # verbatim, so sysfs shows it byte-reversed
+    assert shown in (guid, int.from_bytes(guid.to_bytes(8, "little"), "big"))
+
+
+def test_gid_is_the_network_address(efa_devices):
+    with open(f"/sys/class/infiniband/{efa_devices[0]}/ports/1/gids/0") as f:
+        gid = f.read().strip()
+    guid = expect_int("guid")
+    assert gid == "fe80:0000:0000:0000:" + ":".join(
+        f"{(guid >> s) & 0xffff:04x}" for s in (48, 32, 16, 0))
+
+
+def test_pd_allocation_reaches_the_device(efa_devices):
+    with Context(name=efa_devices[0]) as ctx:
+        pds = [PD(ctx) for _ in range(8)]
+        for pd in pds:
+            pd.close()
+
+
+def hw_counter(dev, name, port=None):
+    base = f"/sys/class/infiniband/{dev}"
+    path = f"{base}/ports/{port}/hw_counters/{name}" if port else \
+        f"{base}/hw_counters/{name}"
+    with open(path) as f:
+        return int(f.read())
+
+
+def test_keep_alive_events_arrive(efa_devices):
+    dev = efa_devices[0]
+    first = hw_counter(dev, "keep_alive_rcvd")
+    period_s = expect_int("keep_alive_ms", 1000) / 1000
+    deadline = time.monotonic() + 10 * period_s + 5
+    while hw_counter(dev, "keep_alive_rcvd") < first + 2:
+        assert time.monotonic() < deadline, "keep-alive AENQ events stopped"
+        time.sleep(period_s / 2)
+
+
+def test_admin_commands_all_complete_without_error(efa_devices):
+    dev = efa_devices[0]
+    submitted = hw_counter(dev, "submitted_cmds")
+    assert submitted >= 8, "probe issues at least 8 admin commands"
+    assert hw_counter(dev, "completed_cmds") == submitted
+    assert hw_counter(dev, "cmds_err") == 0
+    assert hw_counter(dev, "no_completion_cmds") == 0
+
+
+def test_port_counters_read_through_get_stats(efa_devices):
+    dev = efa_devices[0]
+    before = hw_counter(dev, "submitted_cmds")
+    assert hw_counter(dev, "tx_bytes", port=1) == 0
+    assert hw_counter(dev, "rx_drops", port=1) == 0
+    assert hw_counter(dev, "submitted_cmds") > before
+    assert hw_counter(dev, "cmds_err") == 0
+
+
+def test_interrupts_use_msix(efa_devices):
+    with open("/proc/interrupts") as f:
+        lines = [line for line in f if "efa-mgmnt" in line]
+    assert len(lines) == len(efa_devices)
+    assert all("MSI" in line for line in lines)
+    counts = [sum(int(x) for x in line.split()[1:] if x.isdigit())
+              for line in lines]
+    assert all(c > 0 for c in counts), "no management interrupt delivered"
+
+
+def test_kernel_log_is_clean():
+    out = run("dmesg")
+    efa_lines = [line for line in out.splitlines() if "efa" in line.lower()]
+    assert any("IB device registered" in line for line in efa_lines)
+    bad = [line for line in efa_lines
+           if re.search(r"fail|error|timed out|unimplemented|warn", line, re.I)]
+    assert not bad, "\n".join(bad)
