@@ -17,7 +17,7 @@
  * default at class init, so "-device efa,help" shows the real values.
  *
  * This file is copied by emulator/build-qemu into hw/misc/efa/ of the QEMU
- * tree, next to the core sources and abi/hw/*.h.
+ * tree, next to the core sources and the abi/hw headers.
  */
 
 #include "qemu/osdep.h"
@@ -581,6 +581,23 @@ static void efa_pci_set_config_defaults(ObjectClass *oc)
     }
 }
 
+static const struct {
+    const char *name, *desc;
+} efa_pci_prop_desc[] = {
+    { "device-id", "PCI device id, 0xefa0..0xefa3 (also the subsystem id)" },
+    { "revision", "PCI revision id" },
+    { "net-addr", "16-byte network address (GID): IPv6-style or 32 hex "
+                  "digits; default fe80::/64 with the GUID as interface id" },
+    { "objects-file", "host file kept up to date with live and dropped "
+                      "device objects: lines 'CLASS LIVE DROPPED'" },
+    { "guid", "device GUID" },
+    { "fw-version", "firmware version, 0xMMmmss (DEVICE_ATTR)" },
+    { "msix-vectors", "MSI-X vectors: 1 management + completion vectors" },
+    { "keep-alive-ms", "keep-alive AENQ event period, 0 = none" },
+    { "max-uar", "UARs; the doorbell BAR (BAR4) has a 4 KiB page per UAR" },
+    { "max-llq-size", "LLQ bytes per QP; BAR2 is max-qp * max-llq-size" },
+};
+
 static const VMStateDescription vmstate_efa_pci = {
     .name = "efa",
     .unmigratable = 1,
@@ -590,6 +607,7 @@ static void efa_pci_class_init(ObjectClass *oc, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(oc);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(oc);
+    size_t i;
 
     k->realize = efa_pci_realize;
     k->exit = efa_pci_exit;
@@ -605,6 +623,10 @@ static void efa_pci_class_init(ObjectClass *oc, void *data)
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
     device_class_set_props(dc, efa_pci_properties);
     efa_pci_set_config_defaults(oc);
+    for (i = 0; i < ARRAY_SIZE(efa_pci_prop_desc); i++) {
+        object_class_property_set_description(oc, efa_pci_prop_desc[i].name,
+                                              efa_pci_prop_desc[i].desc);
+    }
 }
 
 static const TypeInfo efa_pci_info = {
