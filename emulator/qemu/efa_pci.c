@@ -73,11 +73,56 @@ struct EfaPciState {
 
 /* ---- objects file ------------------------------------------------------ */
 
+/*
+ * Readers see the old or the new contents, never a mix: a temporary file in
+ * the same folder renamed over the target.  No fsync (g_file_set_contents
+ * would do one per update, and the core reports every object change): the
+ * file is for a test harness on a running host, not for crash safety.
+ */
+static bool efa_write_file_atomic(const char *path, const char *buf,
+                                  size_t len, Error **errp)
+{
+    g_autofree char *tmp = g_strdup_printf("%s.XXXXXX", path);
+    int fd;
+
+    /* 0666 less the umask, like any new file (g_mkstemp would be 0600) */
+    fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        error_setg_errno(errp, errno, "efa: cannot write objects-file %s",
+                         path);
+        return false;
+    }
+    if (qemu_write_full(fd, buf, len) != len) {
+        error_setg_errno(errp, errno, "efa: cannot write objects-file %s",
+                         path);
+        goto fail;
+    }
+    if (close(fd) < 0) {
+        fd = -1;
+        error_setg_errno(errp, errno, "efa: cannot write objects-file %s",
+                         path);
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp, path) < 0) {
+        error_setg_errno(errp, errno, "efa: cannot rename %s to %s", tmp,
+                         path);
+        goto fail;
+    }
+    return true;
+
+fail:
+    if (fd >= 0) {
+        close(fd);
+    }
+    unlink(tmp);
+    return false;
+}
+
 static bool efa_write_objects_file(EfaPciState *s, Error **errp)
 {
     struct efa_core_object_counts counts = { 0 };
     g_autoptr(GString) text = g_string_new(NULL);
-    g_autoptr(GError) gerr = NULL;
     int cls;
 
     if (!s->objects_file) {
@@ -91,12 +136,7 @@ static bool efa_write_objects_file(EfaPciState *s, Error **errp)
                                efa_core_object_class_name(cls),
                                counts.live[cls], counts.dropped[cls]);
     }
-    /* g_file_set_contents writes a temporary file and renames it */
-    if (!g_file_set_contents(s->objects_file, text->str, text->len, &gerr)) {
-        error_setg(errp, "efa: cannot write objects-file: %s", gerr->message);
-        return false;
-    }
-    return true;
+    return efa_write_file_atomic(s->objects_file, text->str, text->len, errp);
 }
 
 static void efa_update_objects_file(EfaPciState *s)
