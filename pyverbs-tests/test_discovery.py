@@ -53,11 +53,16 @@ def test_pyverbs_query_device_matches_model(efa_devices):
 
 def test_node_guid_is_the_device_guid(efa_devices):
     guid = expect_int("guid")
+    # The driver stores the device's GUID in the (big-endian) node GUID
+    # without conversion, so sysfs shows it byte-reversed; 6.1's driver does
+    # not read the GUID at all.
+    expected = {
+        "swapped": int.from_bytes(guid.to_bytes(8, "little"), "big"),
+        "none": 0,
+    }[expect("node_guid_order", "swapped")]
     with open(f"/sys/class/infiniband/{efa_devices[0]}/node_guid") as f:
         shown = int(f.read().strip().replace(":", ""), 16)
-    # the driver stores the device's little-endian GUID as the node GUID
-    # verbatim, so sysfs shows it byte-reversed
-    assert shown in (guid, int.from_bytes(guid.to_bytes(8, "little"), "big"))
+    assert shown == expected, f"node_guid {shown:#x}, expected {expected:#x}"
 
 
 def test_gid_is_the_network_address(efa_devices):
@@ -107,6 +112,8 @@ def test_port_counters_read_through_get_stats(efa_devices):
     before = hw_counter(dev, "submitted_cmds")
     assert hw_counter(dev, "tx_bytes", port=1) == 0
     assert hw_counter(dev, "rx_drops", port=1) == 0
+    # the core caches a counter set for 10 ms after a read
+    time.sleep(0.05)
     assert hw_counter(dev, "submitted_cmds") > before
     assert hw_counter(dev, "cmds_err") == 0
 
@@ -123,7 +130,9 @@ def test_interrupts_use_msix(efa_devices):
 
 def test_kernel_log_is_clean():
     out = run("dmesg")
-    efa_lines = [line for line in out.splitlines() if "efa" in line.lower()]
+    # what the driver says about the devices (not the module loader's taint)
+    efa_lines = [line for line in out.splitlines()
+                 if re.search(r"\befa[ _]\S*[0-9]", line)]
     assert any("IB device registered" in line for line in efa_lines)
     bad = [line for line in efa_lines
            if re.search(r"fail|error|timed out|unimplemented|warn", line, re.I)]

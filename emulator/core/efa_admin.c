@@ -219,6 +219,8 @@ static uint8_t set_feature(struct efa_core *core,
 		groups = efa_from_le32(cmd->u.aenq.enabled_groups);
 		if (groups & ~core->cfg.aenq_supported_groups)
 			return illegal(core, "AENQ groups %#x not supported", groups);
+		if ((groups & ~core->aenq_enabled_groups) & (1u << EFA_ADMIN_KEEP_ALIVE))
+			efa_core_keep_alive_enabled(core);
 		core->aenq_enabled_groups = groups;
 		return EFA_ADMIN_SUCCESS;
 	case EFA_ADMIN_HOST_INFO:

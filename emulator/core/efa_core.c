@@ -58,7 +58,7 @@ void efa_core_config_init(struct efa_core_config *cfg)
 		EFA_ADMIN_FEATURE_DEVICE_ATTR_DESC_RDMA_WRITE_MASK |
 		EFA_ADMIN_FEATURE_DEVICE_ATTR_DESC_UNSOLICITED_WRITE_RECV_MASK;
 	cfg->max_rdma_size = 1u << 30;
-	cfg->guid = 0x0e1f0a0000000001ull;
+	cfg->guid = EFA_CORE_DEFAULT_GUID;
 	cfg->max_link_speed_gbps = 100;
 
 	efa_core_config_addr_from_guid(cfg);
@@ -151,8 +151,8 @@ static const char *config_problem(const struct efa_core_config *cfg)
 		return "reset timeout must be 1..31 (x100 ms)";
 	if (cfg->admin_cmd_timeout_100ms > 15)
 		return "admin command timeout must be 0..15 (x100 ms)";
-	if (!cfg->msix_vectors || cfg->msix_vectors > 2048)
-		return "msix-vectors must be 1..2048";
+	if (!cfg->msix_vectors || cfg->msix_vectors > EFA_CORE_MAX_MSIX_VECTORS)
+		return "msix-vectors must be 1..256 (the MSI-X table sits in BAR0 below the PBA)";
 	if (cfg->max_eq > (uint32_t)cfg->msix_vectors - 1)
 		return "max-eq must leave MSI-X vector 0 to management (max-eq < msix-vectors)";
 	if (cfg->max_eq > 0xffff || (cfg->max_eq && !is_pow2(cfg->max_eq_depth)) ||
@@ -197,7 +197,7 @@ void efa_core_error(struct efa_core *core, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void arm_keep_alive(struct efa_core *core)
+void efa_core_keep_alive_enabled(struct efa_core *core)
 {
 	if (core->cfg.keep_alive_ms && core->ops->timer_arm)
 		core->ops->timer_arm(core->opaque, core->cfg.keep_alive_ms);
@@ -288,7 +288,6 @@ void efa_core_hard_reset(struct efa_core *core)
 	reset_state(core);
 	core->dev_ctl = 0;
 	core->dev_sts = EFA_REGS_DEV_STS_READY_MASK;
-	arm_keep_alive(core);
 }
 
 static uint32_t caps_reg(const struct efa_core *core)
@@ -533,11 +532,16 @@ void efa_core_db_write(struct efa_core *core, uint32_t offset, uint32_t val)
 		       val, offset);
 }
 
+/*
+ * The timer runs only while the driver has keep-alive events enabled; a
+ * reset disables them, so a timer still pending then fires once, idle.
+ */
 void efa_core_timer(struct efa_core *core)
 {
-	if (core->aenq_enabled_groups & (1u << EFA_ADMIN_KEEP_ALIVE))
-		efa_aenq_post(core, EFA_ADMIN_KEEP_ALIVE, 0);
-	arm_keep_alive(core);
+	if (!(core->aenq_enabled_groups & (1u << EFA_ADMIN_KEEP_ALIVE)))
+		return;
+	efa_aenq_post(core, EFA_ADMIN_KEEP_ALIVE, 0);
+	efa_core_keep_alive_enabled(core);
 }
 
 void efa_core_object_counts(const struct efa_core *core,

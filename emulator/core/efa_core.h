@@ -22,11 +22,19 @@
 #define EFA_CORE_REG_BAR_SIZE		0x4000
 #define EFA_CORE_MSIX_TABLE_OFFSET	0x2000
 #define EFA_CORE_MSIX_PBA_OFFSET	0x3000
+#define EFA_CORE_MAX_MSIX_VECTORS \
+	((EFA_CORE_MSIX_PBA_OFFSET - EFA_CORE_MSIX_TABLE_OFFSET) / 16)
 /* The doorbell BAR; one 4 KiB page per UAR. */
 #define EFA_CORE_DB_BAR			4
 #define EFA_CORE_DB_PAGE_SIZE		4096
 
 struct efa_core;
+
+/*
+ * GUID of a device left at its defaults.  Glue that creates several devices
+ * puts something unique (the PCI slot) in the low 16 bits.
+ */
+#define EFA_CORE_DEFAULT_GUID 0x0e1f0a0000000000ull
 
 struct efa_core_ops {
 	/* Guest memory; return 0 on success, -1 if any byte is unreachable. */
@@ -34,7 +42,10 @@ struct efa_core_ops {
 	int (*dma_write)(void *opaque, uint64_t addr, const void *buf,
 			 size_t len);
 	void (*msix_notify)(void *opaque, unsigned int vector);
-	/* (Re)arm the one device timer to call efa_core_timer() in ms. */
+	/*
+	 * (Re)arm the one device timer to call efa_core_timer() in ms.  The
+	 * core arms it when the driver enables keep-alive events.
+	 */
 	void (*timer_arm)(void *opaque, uint64_t delay_ms);
 	/* Monotonic nanoseconds, for AENQ timestamps. */
 	uint64_t (*now_ns)(void *opaque);
@@ -135,7 +146,10 @@ struct efa_core_object_counts {
 void efa_core_config_init(struct efa_core_config *cfg);
 /* Derive the network address (IPv6 link-local, GUID interface id). */
 void efa_core_config_addr_from_guid(struct efa_core_config *cfg);
-/* NULL with *why set if the configuration is inconsistent. */
+/*
+ * NULL with *why set if the configuration is inconsistent.  No op is called
+ * before it returns.
+ */
 struct efa_core *efa_core_new(const struct efa_core_config *cfg,
 			      const struct efa_core_ops *ops, void *opaque,
 			      const char **why);

@@ -76,6 +76,9 @@ struct efa_core {
 	struct efa_eq *eqs;
 };
 
+/* (Re)start the keep-alive period; the AENQ_CONFIG handler calls it. */
+void efa_core_keep_alive_enabled(struct efa_core *core);
+
 void efa_core_error(struct efa_core *core, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

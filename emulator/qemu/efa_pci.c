@@ -40,11 +40,6 @@
 #define TYPE_EFA_PCI "efa"
 OBJECT_DECLARE_SIMPLE_TYPE(EfaPciState, EFA_PCI)
 
-/* The MSI-X table must end where the PBA starts. */
-#define EFA_PCI_MAX_MSIX_VECTORS \
-    ((EFA_CORE_MSIX_PBA_OFFSET - EFA_CORE_MSIX_TABLE_OFFSET) / \
-     PCI_MSIX_ENTRY_SIZE)
-
 struct EfaPciState {
     PCIDevice parent_obj;
 
@@ -220,12 +215,7 @@ static void efa_op_guest_error(void *opaque, const char *msg)
 
 static void efa_op_objects_changed(void *opaque)
 {
-    EfaPciState *s = opaque;
-
-    /* efa_core_new() resets the core before it returns the handle */
-    if (s->core) {
-        efa_update_objects_file(s);
-    }
+    efa_update_objects_file(opaque);
 }
 
 static const struct efa_core_ops efa_ops = {
@@ -384,6 +374,10 @@ static void efa_pci_realize(PCIDevice *pdev, Error **errp)
                    EFA_PCI_DEVICE_ID_EFA0, EFA_PCI_DEVICE_ID_EFA3);
         return;
     }
+    /* devices left at the default GUID (and address) must not share it */
+    if (s->cfg.guid == EFA_CORE_DEFAULT_GUID) {
+        s->cfg.guid |= (uint64_t)pci_dev_bus_num(pdev) << 8 | pdev->devfn;
+    }
     if (s->addr_str) {
         if (!efa_parse_addr(s->addr_str, s->cfg.addr, errp)) {
             return;
@@ -391,22 +385,13 @@ static void efa_pci_realize(PCIDevice *pdev, Error **errp)
     } else {
         efa_core_config_addr_from_guid(&s->cfg);
     }
-    if (s->cfg.msix_vectors > EFA_PCI_MAX_MSIX_VECTORS) {
-        error_setg(errp, "efa: msix-vectors %u does not fit the MSI-X table "
-                   "in BAR0 (at most %u)", s->cfg.msix_vectors,
-                   (unsigned int)EFA_PCI_MAX_MSIX_VECTORS);
-        return;
-    }
 
     pci_config_set_device_id(pdev->config, s->device_id);
     pci_set_word(pdev->config + PCI_SUBSYSTEM_ID, s->device_id);
     pci_config_set_revision(pdev->config, s->revision);
 
-    /* the core arms the timer from its reset inside efa_core_new() */
     s->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, efa_timer_cb, s);
-    s->in_core++;
     s->core = efa_core_new(&s->cfg, &efa_ops, s, &why);
-    s->in_core--;
     if (!s->core) {
         error_setg(errp, "efa: %s", why ? why : "invalid configuration");
         goto err_timer;
@@ -630,7 +615,8 @@ static const struct {
                   "digits; default fe80::/64 with the GUID as interface id" },
     { "objects-file", "host file kept up to date with live and dropped "
                       "device objects: lines 'CLASS LIVE DROPPED'" },
-    { "guid", "device GUID" },
+    { "guid", "device GUID; left at the default, its low 16 bits are the "
+              "PCI bus and devfn" },
     { "fw-version", "firmware version, 0xMMmmss (DEVICE_ATTR)" },
     { "msix-vectors", "MSI-X vectors: 1 management + completion vectors" },
     { "keep-alive-ms", "keep-alive AENQ event period, 0 = none" },

@@ -359,14 +359,16 @@ static void test_keep_alive(void)
 {
 	struct fake_host *h = ready_host(NULL);
 	uint16_t groups[32];
-	unsigned int n, i;
+	unsigned int n, i, arms;
 
-	CHECK(h->timer_arms >= 1);
-	CHECK_EQ(h->timer_ms, 1000);
-	/* nothing until the driver enables the group */
+	/* no timer and no event until the driver enables the group */
+	CHECK_EQ(h->timer_arms, 0);
 	efa_core_timer(h->core);
 	CHECK_EQ(drv_aenq_poll(h, groups, 32), 0);
+	CHECK_EQ(h->timer_arms, 0);
 	CHECK_EQ(set_feature(h, EFA_ADMIN_AENQ_CONFIG, 0x1e, 0, 0, 0), EFA_ADMIN_SUCCESS);
+	CHECK_EQ(h->timer_arms, 1);
+	CHECK_EQ(h->timer_ms, 1000);
 
 	h->now = 123456789;
 	efa_core_timer(h->core);
@@ -383,6 +385,14 @@ static void test_keep_alive(void)
 	for (i = 0; i < 20; i++)
 		efa_core_timer(h->core);
 	CHECK_EQ(drv_aenq_poll(h, groups, 32), 16);
+
+	/* a reset disables keep-alive: the pending timer fires idle, once */
+	arms = h->timer_arms;
+	CHECK_EQ(drv_reset(h), 0);
+	drv_admin_init(h, 32, 16, 0);
+	efa_core_timer(h->core);
+	CHECK_EQ(drv_aenq_poll(h, groups, 32), 0);
+	CHECK_EQ(h->timer_arms, arms);
 	fake_free(h);
 }
 
@@ -395,6 +405,10 @@ static void test_config_validation(void)
 	cfg.max_eq = cfg.msix_vectors;
 	CHECK(efa_core_new(&cfg, &fake_ops, NULL, &why) == NULL);
 	CHECK(why != NULL);
+
+	efa_core_config_init(&cfg);
+	cfg.msix_vectors = EFA_CORE_MAX_MSIX_VECTORS + 1;
+	CHECK(efa_core_new(&cfg, &fake_ops, NULL, &why) == NULL);
 
 	efa_core_config_init(&cfg);
 	cfg.max_llq_size = 100;
