@@ -24,6 +24,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+/* not needed here; earlier versions of this header included them */
+#include <stdio.h>
+#include <sys/types.h>
 
 #include <infiniband/verbs.h>
 
