@@ -1,0 +1,371 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""efa.ko beyond what the fidelity suite (pyverbs-tests/test_discovery.py)
+checks: its counters, HOST_INFO, the EQs and their interrupts, keep-alives
+and their watchdog, the port rate, the ABI negotiation of user contexts and
+how it refuses malformed driver data, errno mapping of device statuses, and
+that device objects come and go with their owners.
+
+Run by kernel-module/tests/run-vm-tests inside a VM with our driver; the
+expected device properties come as EFA_EXPECT_* variables.
+"""
+import errno
+import mmap
+import os
+import re
+
+import pytest
+
+from conftest import (counter, device_objects, dmesg, efa_device_names,
+                      expect, expect_int, fresh_counter, kernel_release_at_least,
+                      live, pci_name, read, wait_for, write)
+import uverbs_raw as raw
+
+DEVICE_COUNTERS = ["submitted_cmds", "completed_cmds", "cmds_err",
+                   "no_completion_cmds", "keep_alive_rcvd", "alloc_pd_err",
+                   "create_qp_err", "create_cq_err", "reg_mr_err",
+                   "alloc_ucontext_err", "create_ah_err", "mmap_err"]
+PORT_COUNTERS = ["tx_bytes", "tx_pkts", "rx_bytes", "rx_pkts", "rx_drops",
+                 "send_bytes", "send_wrs", "recv_bytes", "recv_wrs",
+                 "rdma_read_wrs", "rdma_read_bytes", "rdma_read_wr_err",
+                 "rdma_read_resp_bytes", "rdma_write_wrs", "rdma_write_bytes",
+                 "rdma_write_wr_err", "rdma_write_recv_bytes"]
+
+# The model's defaults, which the scenarios in run-vm-tests leave alone.
+MODEL_DEVICE_CAPS = 0x1b        # RDMA read, RNR retry, RDMA write, unsolicited
+MODEL_DEVICE_CAPS_RDMA_WRITE = 0x08
+MODEL_MAX_TX_BATCH = 16
+MODEL_SUB_CQS_PER_CQ = 4
+MODEL_MAX_LLQ_SIZE = 65536
+MODEL_MAX_EQ = 32
+
+
+def expected_eqs():
+    """One EQ per completion vector: a vector per online CPU."""
+    if expect("eqs") == "0":
+        return 0
+    return min(MODEL_MAX_EQ, os.cpu_count())
+
+
+def expected_device_caps():
+    caps = raw.CAPS_CQ_WITH_SGID
+    model = expect_int("device_caps", MODEL_DEVICE_CAPS)
+    for dev_bit, user_bit in ((0x01, raw.CAPS_RDMA_READ),
+                              (0x02, raw.CAPS_RNR_RETRY),
+                              (0x04, raw.CAPS_DATA_POLLING_128),
+                              (0x08, raw.CAPS_RDMA_WRITE),
+                              (0x10, raw.CAPS_UNSOLICITED_WRITE_RECV)):
+        if model & dev_bit:
+            caps |= user_bit
+    if expected_eqs():
+        caps |= raw.CAPS_CQ_NOTIFICATIONS
+    return caps
+
+
+# ---- the module -------------------------------------------------------------
+
+def test_our_driver_is_the_one_loaded():
+    # upstream's efa.ko has no version; ours says which one it is
+    assert re.fullmatch(r"\d+\.\d+\.\d+", read("/sys/module/efa/version"))
+
+
+def test_every_counter_is_exported(efa_devices):
+    for dev in efa_devices:
+        for name in DEVICE_COUNTERS:
+            assert os.path.exists(f"/sys/class/infiniband/{dev}/hw_counters/{name}"), name
+        for name in PORT_COUNTERS:
+            assert os.path.exists(
+                f"/sys/class/infiniband/{dev}/ports/1/hw_counters/{name}"), name
+
+
+def test_admin_commands_all_completed(efa_devices):
+    for dev in efa_devices:
+        submitted = counter(dev, "submitted_cmds")
+        # DEVICE_ATTR, QUEUE_ATTR_1, NETWORK_ATTR, HW_HINTS, AENQ get+set,
+        # HOST_INFO at least
+        assert submitted >= 7
+        assert counter(dev, "completed_cmds") == submitted
+        assert counter(dev, "cmds_err") == 0
+        assert counter(dev, "no_completion_cmds") == 0
+
+
+def test_port_counters_are_read_with_get_stats(efa0):
+    kinds = 4 if expect_int("device_caps", MODEL_DEVICE_CAPS) & \
+        MODEL_DEVICE_CAPS_RDMA_WRITE else 3
+    before = fresh_counter(efa0, "submitted_cmds")
+    assert fresh_counter(efa0, "tx_bytes", port=1) == 0
+    after = fresh_counter(efa0, "submitted_cmds")
+    # BASIC, MESSAGES, RDMA_READ and (with RDMA write) RDMA_WRITE
+    assert after - before == kinds
+    for name in PORT_COUNTERS:
+        assert counter(efa0, name, port=1) == 0, name
+    assert counter(efa0, "cmds_err") == 0
+
+
+def test_keep_alives_are_counted(efa_devices):
+    period_s = expect_int("keep_alive_ms", 1000) / 1000
+    first = {dev: counter(dev, "keep_alive_rcvd") for dev in efa_devices}
+    wait_for(lambda: all(counter(d, "keep_alive_rcvd") >= first[d] + 2
+                         for d in efa_devices),
+             6 * period_s + 5, "two more keep-alives on every device",
+             interval=period_s / 4)
+
+
+def test_firmware_version_is_shown(efa0):
+    assert read(f"/sys/class/infiniband/{efa0}/fw_ver") == expect("fw_ver", "1.2.3")
+
+
+# ---- interrupts and EQs ---------------------------------------------------
+
+def interrupt_lines():
+    with open("/proc/interrupts") as f:
+        return [line.split() for line in f if "efa-" in line]
+
+
+def test_management_interrupt_per_device(efa_devices):
+    lines = interrupt_lines()
+    for dev in efa_devices:
+        name = f"efa-mgmnt@pci:{pci_name(dev)}"
+        mine = [fields for fields in lines if fields[-1] == name]
+        assert len(mine) == 1, name
+        assert sum(int(x) for x in mine[0][1:] if x.isdigit()) > 0, \
+            f"{name}: no interrupt delivered"
+
+
+def test_one_eq_per_completion_vector(efa_devices):
+    lines = interrupt_lines()
+    for dev in efa_devices:
+        pci = pci_name(dev)
+        names = sorted(fields[-1] for fields in lines
+                       if fields[-1].startswith("efa-comp") and
+                       fields[-1].endswith(f"@pci:{pci}"))
+        want = sorted(f"efa-comp{i}@pci:{pci}" for i in range(expected_eqs()))
+        assert names == want
+        assert all("MSI" in " ".join(fields) for fields in lines)
+        # and the device holds exactly those EQs
+        assert live(pci, "eq") == expected_eqs()
+
+
+# ---- port -------------------------------------------------------------------
+
+# max_link_speed_gbps -> sysfs rate: width x lane speed
+RATES = {
+    100: "100 Gb/sec (4X EDR)",
+    200: "200 Gb/sec (4X HDR)",
+    400: "400 Gb/sec (8X HDR)",
+    800: "800 Gb/sec (8X NDR)",
+    1600: "1600 Gb/sec (8X XDR)",
+}
+
+
+def test_port_rate_follows_the_link_speed(efa_devices):
+    gbps = expect_int("link_speed_gbps", 100)
+    want = RATES[gbps]
+    if gbps == 1600 and not kernel_release_at_least(6, 9):
+        # no XDR lanes before 6.9: the fastest the kernel can name
+        want = RATES[800]
+    for dev in efa_devices:
+        assert read(f"/sys/class/infiniband/{dev}/ports/1/rate") == want
+
+
+# ---- user contexts ------------------------------------------------------------
+
+def test_ucontext_reports_the_device_limits(efa0):
+    pci = pci_name(efa0)
+    uars = live(pci, "uar")
+    with raw.Uverbs(efa0) as u:
+        resp = u.get_context()
+        assert live(pci, "uar") == uars + 1
+    assert resp["comp_mask"] == 0
+    assert resp["cmds_supp_udata_mask"] == (raw.SUPP_UDATA_QUERY_DEVICE |
+                                            raw.SUPP_UDATA_CREATE_AH)
+    assert resp["sub_cqs_per_cq"] == MODEL_SUB_CQS_PER_CQ
+    assert resp["inline_buf_size"] == expect_int("inline_buf_size", 32)
+    # from QUEUE_ATTR_2 when the device has it, else inline_buf_size
+    assert resp["inline_buf_size_ex"] == expect_int("inline_buf_size_ex", 32)
+    assert resp["max_llq_size"] == MODEL_MAX_LLQ_SIZE
+    assert resp["max_tx_batch"] == MODEL_MAX_TX_BATCH
+    assert resp["min_sq_wr"] == 0
+    wait_for(lambda: live(pci, "uar") == uars, 5, "the context's UAR to be freed")
+
+
+def test_ucontext_accepts_unknown_caps(efa0):
+    with raw.Uverbs(efa0) as u:
+        resp = u.get_context(supported_caps=0xffffffff)
+    assert resp["cmds_supp_udata_mask"]
+
+
+def test_ucontext_accepts_zero_trailing_request_data(efa0):
+    with raw.Uverbs(efa0) as u:
+        assert u.get_context(extra=b"\0" * 8)["cmds_supp_udata_mask"]
+
+
+def test_ucontext_with_a_short_response_buffer(efa0):
+    with raw.Uverbs(efa0) as u:
+        resp = u.get_context(driver_out_len=8)
+    assert resp["cmds_supp_udata_mask"] == 3
+    assert resp["max_llq_size"] == 0        # not asked for
+
+
+@pytest.mark.parametrize("kind, req, err", [
+    ("non-zero reserved bytes", dict(reserved=b"\0\0\x01\0"), errno.EINVAL),
+    ("non-zero reserved bytes", dict(reserved=b"\xff" * 4), errno.EINVAL),
+    ("unknown non-zero trailing data", dict(extra=b"\0" * 7 + b"\x01"),
+     errno.EINVAL),
+    ("no TX batch support", dict(supported_caps=raw.SUPP_CAPS_MIN_SQ_WR),
+     errno.EOPNOTSUPP),
+    ("no request at all", dict(driver_in=b""), errno.EOPNOTSUPP),
+])
+def test_ucontext_refuses_malformed_requests(efa0, kind, req, err):
+    pci = pci_name(efa0)
+    uars = live(pci, "uar")
+    errors = counter(efa0, "alloc_ucontext_err")
+    with raw.Uverbs(efa0) as u:
+        with pytest.raises(OSError) as e:
+            u.get_context(**req)
+        assert e.value.errno == err, kind
+        # the file is still good for a proper request
+        assert u.get_context()["cmds_supp_udata_mask"]
+    assert fresh_counter(efa0, "alloc_ucontext_err") == errors + 1
+    wait_for(lambda: live(pci, "uar") == uars, 5, "no UAR left behind")
+
+
+# ---- query_device udata -------------------------------------------------------
+
+def test_query_device_reports_caps_and_limits(efa0):
+    with raw.Uverbs(efa0) as u:
+        u.get_context()
+        resp = u.query_device_ex()
+    assert resp["device_caps"] == expected_device_caps()
+    assert resp["max_sq_wr"] == expect_int("max_sq_depth", 1024)
+    assert resp["max_rq_wr"] == expect_int("max_rq_depth", 4096)
+    assert resp["max_sq_sge"] == 2
+    assert resp["max_rq_sge"] == 2
+    assert resp["max_rdma_size"] == 1 << 30
+
+
+def test_query_device_refuses_request_data(efa0):
+    with raw.Uverbs(efa0) as u:
+        u.get_context()
+        assert u.query_device_ex(driver_in=b"\0" * 8)["device_caps"]
+        with pytest.raises(OSError) as e:
+            u.query_device_ex(driver_in=b"\x01" + b"\0" * 7)
+        assert e.value.errno == errno.EINVAL
+
+
+# ---- PDs ------------------------------------------------------------------------
+
+def test_pd_lives_on_the_device_while_allocated(efa0):
+    pci = pci_name(efa0)
+    pds = live(pci, "pd")
+    with raw.Uverbs(efa0) as u:
+        u.get_context()
+        handle, pdn = u.alloc_pd()
+        assert live(pci, "pd") == pds + 1
+        other, other_pdn = u.alloc_pd()
+        assert other_pdn != pdn
+        u.dealloc_pd(handle)
+        assert live(pci, "pd") == pds + 1
+    # the context's teardown frees what the user left
+    wait_for(lambda: live(pci, "pd") == pds, 5, "the PDs to be freed")
+
+
+def test_pd_refuses_request_data(efa0):
+    errors = counter(efa0, "alloc_pd_err")
+    with raw.Uverbs(efa0) as u:
+        u.get_context()
+        with pytest.raises(OSError) as e:
+            u.alloc_pd(driver_in=b"\0\0\0\x02")
+        assert e.value.errno == errno.EINVAL
+    assert fresh_counter(efa0, "alloc_pd_err") == errors + 1
+
+
+def test_pd_exhaustion_is_enomem_and_logged_once(efa0):
+    max_pd = expect_int("max_pd")
+    if max_pd is None or max_pd > 64:
+        pytest.skip("needs a device with few PDs (--prop max-pd)")
+    log_before = dmesg().count("ALLOC_PD failed")
+    errors = counter(efa0, "alloc_pd_err")
+    failed = counter(efa0, "cmds_err")
+    with raw.Uverbs(efa0) as u:
+        u.get_context()
+        for _ in range(max_pd - live(pci_name(efa0), "pd")):
+            u.alloc_pd()
+        with pytest.raises(OSError) as e:
+            u.alloc_pd()
+        assert e.value.errno == errno.ENOMEM
+    assert fresh_counter(efa0, "alloc_pd_err") == errors + 1
+    assert counter(efa0, "cmds_err") == failed + 1
+    lines = [line for line in dmesg().splitlines() if "ALLOC_PD failed" in line]
+    assert len(lines) == log_before + 1
+    assert "RESOURCE_ALLOCATION_FAILURE" in lines[-1]
+
+
+# ---- mmap -------------------------------------------------------------------------
+
+def test_mmap_of_an_unknown_offset_fails(efa0):
+    errors = counter(efa0, "mmap_err")
+    with raw.Uverbs(efa0) as u:
+        u.get_context()
+        for offset in (0, 4096 * 1000):
+            with pytest.raises(OSError) as e:
+                mmap.mmap(u.fd, 4096, offset=offset)
+            assert e.value.errno == errno.EINVAL
+    assert fresh_counter(efa0, "mmap_err") == errors + 2
+
+
+# ---- watchdog ---------------------------------------------------------------------
+
+def test_watchdog_says_when_keep_alives_stop(efa0):
+    if not expect("watchdog_ms"):
+        pytest.skip("needs keep-alives sparser than driver-watchdog-timeout")
+    period_s = expect_int("keep_alive_ms") / 1000
+    wait_for(lambda: "no keep-alive from the device" in dmesg(),
+             3 * period_s + 5, "the watchdog to notice the silence", 0.2)
+    wait_for(lambda: "keep-alives from the device resumed" in dmesg(),
+             3 * period_s + 5, "the watchdog to see keep-alives again", 0.2)
+
+
+# ---- HOST_INFO and removal ---------------------------------------------------------
+
+def test_host_info_reaches_the_device_and_removal_leaves_nothing(efa_devices):
+    """Rebind the last device with debug messages on: its probe reports the
+    HOST_INFO the device accepted; while unbound it holds no objects."""
+    dev = efa_devices[-1]
+    pci = pci_name(dev)
+    bus, slot, fn = (int(x, 16) for x in re.split(r"[:.]", pci)[1:])
+    bdf = (bus << 8) | (slot << 3) | fn
+
+    control = "/proc/dynamic_debug/control"
+    write(control, "module efa +p")
+    try:
+        write("/sys/bus/pci/drivers/efa/unbind", pci)
+        assert dev not in efa_device_names()
+        assert all(v == (0, 0) for v in device_objects(pci).values()), \
+            device_objects(pci)
+        write("/sys/bus/pci/drivers/efa/bind", pci)
+        wait_for(lambda: len(efa_device_names()) == len(efa_devices), 10,
+                 f"{pci} to register again")
+    finally:
+        write(control, "module efa -p")
+
+    sent = [line for line in dmesg().splitlines()
+            if f"{pci}: host info sent" in line]
+    assert sent, "no HOST_INFO accepted by the device"
+    assert f"kernel {os.uname().release} " in sent[-1]
+    assert "spec 2.0" in sent[-1]
+    assert f"bdf {bdf:#x}" in sent[-1]
+    assert live(pci, "eq") == expected_eqs()
+
+
+def test_kernel_log_is_clean():
+    log = dmesg()
+    for bad in ("WARNING:", "BUG:", "Oops", "Call Trace", "refcount_t"):
+        assert bad not in log
+    expected = ("ALLOC_PD failed: device status RESOURCE_ALLOCATION_FAILURE",)
+    efa_lines = [line for line in log.splitlines()
+                 if re.search(r"\befa[ _]\S*[0-9]", line)]
+    assert any("IB device registered" in line for line in efa_lines)
+    bad = [line for line in efa_lines
+           if re.search(r"fail|error|timed out|unimplemented", line, re.I) and
+           not any(e in line for e in expected)]
+    assert not bad, "\n".join(bad)
