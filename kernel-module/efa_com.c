@@ -199,14 +199,6 @@ static int efa_com_reg_read(struct efa_com_dev *edev, u16 offset, u32 *val)
 	return err;
 }
 
-/* A register's value, or all ones when the device did not answer. */
-u32 efa_com_reg_read32(struct efa_com_dev *edev, u16 offset)
-{
-	u32 val;
-
-	return efa_com_reg_read(edev, offset, &val) ? U32_MAX : val;
-}
-
 /* ---- bring-up checks and reset -------------------------------------------- */
 
 int efa_com_validate_version(struct efa_com_dev *edev)

@@ -144,7 +144,6 @@ struct efa_com_dev {
 /* readless register access */
 int efa_com_readless_init(struct efa_com_dev *edev);
 void efa_com_readless_destroy(struct efa_com_dev *edev);
-u32 efa_com_reg_read32(struct efa_com_dev *edev, u16 offset);
 
 /* bring-up checks and reset */
 int efa_com_validate_version(struct efa_com_dev *edev);

@@ -53,14 +53,30 @@ static void efa_keep_alive_event(void *data, struct efa_admin_aenq_entry *e)
 	WRITE_ONCE(dev->keep_alive.last, jiffies ?: 1);
 }
 
+/* Events of the other groups: nothing to do but say what the device said. */
 static void efa_unhandled_event(void *data, struct efa_admin_aenq_entry *e)
 {
 	struct efa_dev *dev = data;
+	u16 group = le16_to_cpu(e->aenq_common_desc.group);
+	u16 syndrome = le16_to_cpu(e->aenq_common_desc.syndrom);
 
-	dev_info_ratelimited(&dev->pdev->dev,
-			     "device event of group %u (syndrome %#x) needs no action from this driver\n",
-			     le16_to_cpu(e->aenq_common_desc.group),
-			     le16_to_cpu(e->aenq_common_desc.syndrom));
+	switch (group) {
+	case EFA_ADMIN_FATAL_ERROR:
+		dev_err_ratelimited(&dev->pdev->dev,
+				    "device reports a fatal error, syndrome %#x\n",
+				    syndrome);
+		break;
+	case EFA_ADMIN_WARNING:
+		dev_warn_ratelimited(&dev->pdev->dev,
+				     "device reports a warning, syndrome %#x\n",
+				     syndrome);
+		break;
+	default:
+		dev_info_ratelimited(&dev->pdev->dev,
+				     "device event of group %u, syndrome %#x\n",
+				     group, syndrome);
+		break;
+	}
 }
 
 static const efa_com_aenq_handler efa_aenq_handlers[EFA_ADMIN_AENQ_GROUPS_NUM] = {
