@@ -93,13 +93,30 @@ def test_ibv_devices_lists_every_device(devices):
 
 
 def test_devinfo_of_every_device(devices):
+    # a send queue holds no more 64-byte WQEs than its LLQ has room for
+    max_qp_wr = min(expect_int("max_sq_depth"), expect_int("max_rq_depth"),
+                    expect_int("max_llq_size") // 64)
     for name in devices:
         out = run("ibv_devinfo", "-v", "-d", name)
         fields = dict(re.findall(r"^\s*(\w+):\s+(\S+)", out, re.M))
         assert int(fields["vendor_id"], 0) == 0x1d0f
-        assert int(fields["max_qp_wr"]) == min(expect_int("max_sq_depth"),
-                                               expect_int("max_rq_depth"))
+        assert int(fields["max_qp_wr"]) == max_qp_wr
+        assert int(fields["max_pd"]) == expect_int("max_pd")
         assert fields["state"] == "PORT_ACTIVE"
+
+
+def test_refuses_a_kernel_without_ah_numbers(device):
+    """A kernel whose create_ah udata has no AH number (shim: the
+    alloc_ucontext response without CREATE_AH) gets a clear refusal."""
+    proc = subprocess.run([os.environ["EFA_PROBE"], device, "query"],
+                          capture_output=True, text=True,
+                          env=dict(os.environ,
+                                   LD_PRELOAD=os.environ["EFA_HIDE_CREATE_AH"]))
+    assert "hide_create_ah_udata: cleared CREATE_AH" in proc.stderr
+    assert proc.returncode == 2
+    assert (f"libefa: {device}: the efa kernel driver does not return address "
+            "handle numbers") in proc.stderr
+    assert f"cannot open {device}: {os.strerror(errno.EOPNOTSUPP)}" in proc.stderr
 
 
 def test_efadv_query_device_every_field(devices):
