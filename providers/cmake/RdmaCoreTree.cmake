@@ -13,7 +13,8 @@
 #   RDMA_CORE_UTIL_LIB     librdma_util_pic.a
 #   RDMA_CORE_CCAN_LIB     libccan_pic.a
 #   RDMA_CORE_PABI         the private ABI version of the tree ("34")
-#   IBVERBS_LIBRARY        the installed libibverbs.so.1 (resolved path)
+#   IBVERBS_LIBRARY        the installed libibverbs.so.1 (resolved path; the
+#                          IBVERBS_SO cache variable picks another)
 
 set(RDMA_CORE_VERSION 56.1)
 # The Debian orig tarball; setup fetches it and apt checks it against the
@@ -150,31 +151,34 @@ if(NOT RDMA_CORE_PABI)
 	message(FATAL_ERROR "libefa: no IBVERBS_PABI_VERSION in ${RDMA_CORE_SOURCE_DIR}/CMakeLists.txt")
 endif()
 
-# ... must be the one the installed libibverbs exports: a provider is loaded
-# by that library, not by the one in the tree.
-find_library(_ibverbs_so NAMES libibverbs.so.1 ibverbs)
-if(NOT _ibverbs_so)
+# ... must be one the installed libibverbs defines: a provider is loaded by
+# that library, not by the one in the tree.  (Its version definitions, not
+# its symbol table: every provider also names the version, as an import.)
+find_library(IBVERBS_SO NAMES libibverbs.so.1 ibverbs)
+if(NOT IBVERBS_SO)
 	message(FATAL_ERROR "libefa: the installed libibverbs.so.1 was not found "
 		"(packages libibverbs1, libibverbs-dev; run tools/setup)")
 endif()
-get_filename_component(IBVERBS_LIBRARY "${_ibverbs_so}" REALPATH)
-execute_process(COMMAND ${EFA_OBJDUMP} --dynamic-syms "${IBVERBS_LIBRARY}"
-	RESULT_VARIABLE _rc OUTPUT_VARIABLE _ibverbs_syms ERROR_QUIET)
+get_filename_component(IBVERBS_LIBRARY "${IBVERBS_SO}" REALPATH)
+execute_process(COMMAND ${EFA_OBJDUMP} --private-headers "${IBVERBS_LIBRARY}"
+	RESULT_VARIABLE _rc OUTPUT_VARIABLE _ibverbs_headers ERROR_QUIET)
 if(NOT _rc EQUAL 0)
-	message(FATAL_ERROR "libefa: objdump --dynamic-syms ${IBVERBS_LIBRARY} failed")
+	message(FATAL_ERROR "libefa: objdump --private-headers ${IBVERBS_LIBRARY} failed")
 endif()
-string(REGEX MATCHALL "IBVERBS_PRIVATE_[0-9]+" _exported "${_ibverbs_syms}")
-list(REMOVE_DUPLICATES _exported)
-if(NOT "IBVERBS_PRIVATE_${RDMA_CORE_PABI}" IN_LIST _exported)
-	if(NOT _exported)
-		set(_exported "none")
+string(REGEX MATCH "Version definitions:.*" _verdefs "${_ibverbs_headers}")
+string(REGEX REPLACE "Version References:.*" "" _verdefs "${_verdefs}")
+string(REGEX MATCHALL "IBVERBS_PRIVATE_[0-9]+" _defined "${_verdefs}")
+list(REMOVE_DUPLICATES _defined)
+if(NOT "IBVERBS_PRIVATE_${RDMA_CORE_PABI}" IN_LIST _defined)
+	if(NOT _defined)
+		set(_defined "none")
 	endif()
 	message(FATAL_ERROR
-		"libefa: the installed ${IBVERBS_LIBRARY} does not export "
-		"IBVERBS_PRIVATE_${RDMA_CORE_PABI} (it exports: ${_exported}).  "
+		"libefa: ${IBVERBS_LIBRARY} does not define the private provider "
+		"ABI IBVERBS_PRIVATE_${RDMA_CORE_PABI} (it defines: ${_defined}).  "
 		"A provider built from rdma-core ${RDMA_CORE_VERSION}'s headers would "
 		"not load into it: libibverbs only accepts providers of its own "
 		"private ABI.  Use the rdma-core source whose private ABI matches the "
-		"installed libibverbs.")
+		"installed libibverbs, or point IBVERBS_SO at the right libibverbs.so.1.")
 endif()
-message(STATUS "libefa: ${IBVERBS_LIBRARY} exports IBVERBS_PRIVATE_${RDMA_CORE_PABI}")
+message(STATUS "libefa: ${IBVERBS_LIBRARY} defines IBVERBS_PRIVATE_${RDMA_CORE_PABI}")
