@@ -420,6 +420,10 @@ static int efa_configure_aenq(struct efa_dev *dev)
 	u32 supported, enabled;
 	int err;
 
+	if (!efa_com_feature_supported(&dev->edev, EFA_ADMIN_AENQ_CONFIG)) {
+		dev_info(&dev->pdev->dev, "device has no AENQ configuration: no keep-alives\n");
+		return 0;
+	}
 	err = efa_com_get_aenq_config(&dev->edev, &supported, &enabled);
 	if (err)
 		return err;

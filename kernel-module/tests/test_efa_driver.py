@@ -8,10 +8,13 @@ that device objects come and go with their owners.
 Run by kernel-module/tests/run-vm-tests inside a VM with our driver; the
 expected device properties come as EFA_EXPECT_* variables.
 """
+import contextlib
+import ctypes
 import errno
 import mmap
 import os
 import re
+import time
 
 import pytest
 
@@ -311,6 +314,55 @@ def test_mmap_of_an_unknown_offset_fails(efa0):
                 mmap.mmap(u.fd, 4096, offset=offset)
             assert e.value.errno == errno.EINVAL
     assert fresh_counter(efa0, "mmap_err") == errors + 2
+
+
+# ---- lost interrupts -------------------------------------------------------------
+
+MSIX_TABLE = 0x2000       # in BAR0, 16 bytes per vector
+MSIX_VECTOR_MASKED = 1    # bit 0 of an entry's vector control dword
+
+
+@contextlib.contextmanager
+def msix_vector_masked(pci, vector):
+    """Mask one MSI-X vector behind the kernel's back: the device then
+    leaves its interrupts pending.  Needs iomem=relaxed to map BAR0."""
+    fd = os.open(f"/sys/bus/pci/devices/{pci}/resource0", os.O_RDWR | os.O_SYNC)
+    try:
+        bar = mmap.mmap(fd, 0x4000)
+        ctl = ctypes.c_uint32.from_buffer(bar, MSIX_TABLE + 16 * vector + 12)
+        saved = ctl.value
+        ctl.value = saved | MSIX_VECTOR_MASKED
+        try:
+            yield
+        finally:
+            ctl.value = saved
+            del ctl
+            bar.close()
+    finally:
+        os.close(fd)
+
+
+def test_admin_completion_without_interrupt_falls_back_to_polling(efa0):
+    timeout_ms = expect_int("admin_timeout_ms")
+    if not timeout_ms:
+        pytest.skip("needs a short admin timeout and iomem=relaxed")
+    pci = pci_name(efa0)
+    lost = counter(efa0, "no_completion_cmds")
+    failed = counter(efa0, "cmds_err")
+    with msix_vector_masked(pci, 0):
+        t0 = time.monotonic()
+        assert fresh_counter(efa0, "tx_bytes", port=1) == 0
+        waited = time.monotonic() - t0
+    # the first command waited out its timeout, then found its completion
+    assert waited >= timeout_ms / 1000 * 0.9
+    assert counter(efa0, "no_completion_cmds") == lost + 1
+    assert "completed without its interrupt" in dmesg()
+    # from then on the queue polls, and every command completes at once
+    t0 = time.monotonic()
+    assert fresh_counter(efa0, "tx_bytes", port=1) == 0
+    assert time.monotonic() - t0 < timeout_ms / 1000 / 2
+    assert counter(efa0, "cmds_err") == failed
+    assert counter(efa0, "completed_cmds") == counter(efa0, "submitted_cmds")
 
 
 # ---- watchdog ---------------------------------------------------------------------
