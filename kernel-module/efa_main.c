@@ -221,6 +221,8 @@ static int efa_enable_msix(struct efa_dev *dev)
 static u16 efa_eq_depth(const struct efa_com_dev_attr *attr)
 {
 	/* the command's depth is 16 bits and a power of two */
+	if (!attr->max_eq_depth)
+		return 0;
 	return rounddown_pow_of_two(min_t(u32, attr->max_eq_depth, 1U << 15));
 }
 
