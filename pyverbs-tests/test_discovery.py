@@ -51,6 +51,20 @@ def test_pyverbs_query_device_matches_model(efa_devices):
         assert port.active_mtu == 5
 
 
+def test_efadv_query_device_matches_model(efa_devices):
+    from pyverbs.providers.efa.efadv import EfaContext
+
+    with EfaContext(name=efa_devices[0]) as ctx:
+        attr = ctx.query_efa_device()
+        assert attr.max_sq_wr == expect_int("max_sq_depth")
+        assert attr.max_rq_wr == expect_int("max_rq_depth")
+        # the model's defaults, which the suite does not override
+        assert attr.max_sq_sge == 2
+        assert attr.max_rq_sge == 2
+        assert attr.inline_buf_size == 32
+        assert attr.max_rdma_size == 1 << 30
+
+
 def test_node_guid_is_the_device_guid(efa_devices):
     guid = expect_int("guid")
     # The driver stores the device's GUID in the (big-endian) node GUID
