@@ -64,7 +64,7 @@ enum efa_admin_aq_feature_id {
 	EFA_ADMIN_HW_HINTS		= 5,
 	EFA_ADMIN_HOST_INFO		= 6,
 	EFA_ADMIN_EVENT_QUEUE_ATTR	= 7,
-	EFA_ADMIN_QUEUE_ATTR_2		= 8,
+	EFA_ADMIN_QUEUE_ATTR_2		= 9,
 };
 
 /* QUEUE_ATTR was renamed QUEUE_ATTR_1 when QUEUE_ATTR_2 appeared. */

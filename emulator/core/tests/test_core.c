@@ -118,7 +118,7 @@ static void test_feature_support_is_configurable(void)
 	h = ready_host(&cfg);
 	CHECK_EQ(drv_get_feature(h, EFA_ADMIN_EVENT_QUEUE_ATTR, &resp),
 		 EFA_ADMIN_UNSUPPORTED_OPCODE);
-	CHECK_EQ(drv_get_feature(h, 9, &resp), EFA_ADMIN_UNSUPPORTED_OPCODE);
+	CHECK_EQ(drv_get_feature(h, 8, &resp), EFA_ADMIN_UNSUPPORTED_OPCODE);
 	CHECK_EQ(drv_get_feature(h, 0, &resp), EFA_ADMIN_UNSUPPORTED_OPCODE);
 	/* HOST_INFO is write-only */
 	CHECK_EQ(drv_get_feature(h, EFA_ADMIN_HOST_INFO, &resp),
