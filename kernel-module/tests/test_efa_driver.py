@@ -18,9 +18,10 @@ import time
 
 import pytest
 
-from conftest import (counter, device_objects, dmesg, efa_device_names,
-                      expect, expect_int, fresh_counter, kernel_release_at_least,
-                      live, pci_name, read, wait_for, write)
+from conftest import (device_objects, dmesg, kernel_release_at_least, live,
+                      pci_name)
+from efa_vm_lib import (counter, efa_device_names, expect, expect_int,
+                        fresh_counter, read, wait_for, write)
 import uverbs_raw as raw
 
 DEVICE_COUNTERS = ["submitted_cmds", "completed_cmds", "cmds_err",

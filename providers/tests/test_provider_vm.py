@@ -12,8 +12,14 @@ import os
 import re
 import struct
 import subprocess
+import sys
 
 import pytest
+
+# the helpers every VM suite shares live with the pyverbs suites
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "pyverbs-tests"))
+from efa_vm_lib import run  # noqa: E402
+from efa_vm_lib import expect_int as expect_int_or_none  # noqa: E402
 
 ATTR_SIZE = 32          # sizeof(struct efadv_device_attr)
 RAW_LEN = 64            # the probe's buffer
@@ -26,17 +32,9 @@ END_OF_INLINE_BUF_SIZE = 22   # the smallest inlen accepted
 
 
 def expect_int(name):
-    value = os.environ.get("EFA_EXPECT_" + name.upper())
+    value = expect_int_or_none(name)
     assert value is not None, f"EFA_EXPECT_{name.upper()} not set (run via vm-suite)"
-    return int(value, 0)
-
-
-def run(*cmd, check=True):
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if check:
-        assert proc.returncode == 0, (
-            f"{' '.join(cmd)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc.stdout
+    return value
 
 
 def probe(*args):
