@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """What every suite running inside a test VM (tools/efa-vm) needs: the
-expectations the host passes as EFA_EXPECT_* variables, commands, sysfs
+expectations the host passes (EFA_EXPECT_*, EFA_PROP_*), commands, sysfs
 and hw counters, and the device model's object counts.
 
 pyverbs-tests/, kernel-module/tests/ and providers/tests/ all import it.
@@ -13,8 +13,12 @@ SYS_IB = "/sys/class/infiniband"
 
 
 def expect(name, default=None):
-    """One expected value from the host, as a string (default if unset)."""
-    return os.environ.get("EFA_EXPECT_" + name.upper().replace("-", "_"), default)
+    """One expected value, as a string (default if unset): what the host
+    says to expect (EFA_EXPECT_*), else what it configured the devices with
+    (tools/efa-vm exports each --prop as EFA_PROP_*)."""
+    key = name.upper().replace("-", "_")
+    return os.environ.get("EFA_EXPECT_" + key,
+                          os.environ.get("EFA_PROP_" + key, default))
 
 
 def expect_int(name, default=None):

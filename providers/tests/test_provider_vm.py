@@ -4,8 +4,9 @@ model: registration, contexts, PDs, efadv_query_device with every field and
 its inlen rules, the not-yet-implemented efadv calls, and libfabric.
 
 Run by providers/tests/vm-suite, which boots the VM with known device
-properties and passes what the tests must find as EFA_EXPECT_* variables,
-the probe program as EFA_PROBE and our library as EFA_EXPECT_PROVIDER_LIB.
+properties (efa-vm exports them as EFA_PROP_*) and passes what else the tests
+must find as EFA_EXPECT_* variables, the probe program as EFA_PROBE and our
+library as EFA_EXPECT_PROVIDER_LIB.
 """
 import errno
 import os
@@ -33,7 +34,7 @@ END_OF_INLINE_BUF_SIZE = 22   # the smallest inlen accepted
 
 def expect_int(name):
     value = expect_int_or_none(name)
-    assert value is not None, f"EFA_EXPECT_{name.upper()} not set (run via vm-suite)"
+    assert value is not None, f"no expectation for {name} (run via vm-suite)"
     return value
 
 
