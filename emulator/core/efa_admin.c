@@ -372,13 +372,9 @@ static uint8_t destroy_eq(struct efa_core *core, const struct efa_admin_aq_entry
 			  struct efa_admin_acq_entry *resp)
 {
 	const struct efa_admin_destroy_eq_cmd *cmd = CMD(efa_admin_destroy_eq_cmd, entry);
-	uint8_t status;
 
 	(void)resp;
-	status = free_handle(core, EFA_OBJ_EQ, cmd->eqn, cmd->reserved);
-	if (!status)
-		memset(&core->eqs[efa_from_le16(cmd->eqn)], 0, sizeof(struct efa_eq));
-	return status;
+	return free_handle(core, EFA_OBJ_EQ, cmd->eqn, cmd->reserved);
 }
 
 /* ---- dispatch ------------------------------------------------------------ */

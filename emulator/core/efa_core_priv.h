@@ -30,20 +30,13 @@ struct efa_id_table {
 	uint8_t *used;
 };
 
+/* Meaningful only while its handle is allocated; CREATE_EQ writes it whole. */
 struct efa_eq {
 	uint64_t ba;
 	uint16_t depth;
 	uint8_t msix_vec;
 	uint32_t event_bitmask;
 	bool armed;
-};
-
-/* A ring the device reads or writes in guest memory. */
-struct efa_ring {
-	uint64_t base;
-	uint32_t depth;		/* entries, a power of two; 0 = not set up */
-	uint32_t entry_size;
-	uint8_t msix_vector;
 };
 
 struct efa_core {
@@ -96,9 +89,6 @@ void efa_objects_drop_all(struct efa_core *core);
 
 /* efa_queues.c */
 void efa_queues_reset(struct efa_core *core);
-bool efa_ring_from_regs(struct efa_ring *ring, uint32_t lo, uint32_t hi,
-			uint32_t caps, uint32_t depth_mask,
-			uint32_t entry_size_mask, uint32_t msix_mask);
 void efa_aq_doorbell(struct efa_core *core, uint16_t producer);
 void efa_aenq_post(struct efa_core *core, uint16_t group, uint16_t syndrome);
 

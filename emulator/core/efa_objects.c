@@ -81,7 +81,6 @@ void efa_objects_drop_all(struct efa_core *core)
 		memset(t->used, 0, t->max);
 		changed = true;
 	}
-	memset(core->eqs, 0, sizeof(*core->eqs) * (core->cfg.max_eq ? core->cfg.max_eq : 1));
 	if (changed)
 		objects_changed(core);
 }

@@ -16,7 +16,15 @@ void efa_queues_reset(struct efa_core *core)
 	core->aenq_pc = 0;
 }
 
-bool efa_ring_from_regs(struct efa_ring *ring, uint32_t lo, uint32_t hi,
+/* A ring the device reads or writes in guest memory. */
+struct efa_ring {
+	uint64_t base;
+	uint32_t depth;		/* entries, a power of two; 0 = not set up */
+	uint32_t entry_size;
+	uint8_t msix_vector;
+};
+
+static bool efa_ring_from_regs(struct efa_ring *ring, uint32_t lo, uint32_t hi,
 			uint32_t caps, uint32_t depth_mask,
 			uint32_t entry_size_mask, uint32_t msix_mask)
 {
