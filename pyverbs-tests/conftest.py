@@ -2,18 +2,8 @@
 """Fixtures for the suites that run inside a test VM.
 
 The host side (tools/run-tests) boots the VM with known device properties
-and passes what the tests must find as EFA_EXPECT_* environment variables
-(efa_vm_lib.expect); a test compares what the driver and provider report
-against them.
+(tools/efa-vm exports them as EFA_PROP_*) and passes any other expectation
+as EFA_EXPECT_*; a test compares what the driver and provider report
+against them (efa_vm_lib.expect).
 """
-import pytest
-
-from efa_vm_lib import SYS_IB, efa_device_names
-
-
-@pytest.fixture
-def efa_devices():
-    """The EFA ib devices the kernel registered, sorted by name."""
-    names = efa_device_names()
-    assert names, "no efa_* device registered in " + SYS_IB
-    return names
+from efa_vm_lib import efa_devices  # noqa: F401  (a fixture)

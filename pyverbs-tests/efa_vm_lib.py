@@ -9,6 +9,8 @@ import os
 import subprocess
 import time
 
+import pytest
+
 SYS_IB = "/sys/class/infiniband"
 
 
@@ -94,3 +96,12 @@ def wait_for(predicate, timeout, what, interval=0.05):
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(interval)
+
+
+@pytest.fixture
+def efa_devices():
+    """The EFA ib devices the kernel registered, sorted by name (a fixture:
+    a conftest that imports it offers it to its tests)."""
+    names = efa_device_names()
+    assert names, "no efa_* device registered in " + SYS_IB
+    return names

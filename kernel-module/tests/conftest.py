@@ -12,7 +12,7 @@ import pytest
 
 # the helpers every VM suite shares live with the pyverbs suites
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "pyverbs-tests"))
-from efa_vm_lib import SYS_IB, efa_device_names, run  # noqa: E402
+from efa_vm_lib import SYS_IB, efa_devices, run  # noqa: E402,F401  (a fixture)
 from efa_vm_lib import device_objects as model_objects  # noqa: E402
 
 
@@ -40,13 +40,6 @@ def dmesg():
 def kernel_release_at_least(major, minor):
     m = re.match(r"(\d+)\.(\d+)", os.uname().release)
     return (int(m.group(1)), int(m.group(2))) >= (major, minor)
-
-
-@pytest.fixture
-def efa_devices():
-    names = efa_device_names()
-    assert names, "no efa_* device registered in " + SYS_IB
-    return names
 
 
 @pytest.fixture
