@@ -544,11 +544,12 @@ void efa_core_timer(struct efa_core *core)
 	efa_core_keep_alive_enabled(core);
 }
 
-void efa_core_object_counts(const struct efa_core *core,
+void efa_core_object_counts(struct efa_core *core,
 			    struct efa_core_object_counts *counts)
 {
 	int cls;
 
+	core->objects_unread = false;
 	for (cls = 0; cls < EFA_OBJ_CLASSES; cls++) {
 		counts->live[cls] = core->tables[cls].live;
 		counts->dropped[cls] = core->dropped[cls];

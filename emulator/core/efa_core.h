@@ -51,7 +51,10 @@ struct efa_core_ops {
 	uint64_t (*now_ns)(void *opaque);
 	/* Something the guest did wrong, in words a driver writer can use. */
 	void (*guest_error)(void *opaque, const char *msg);
-	/* The object counts changed (see efa_core_object_counts()). */
+	/*
+	 * The object counts changed: called on the first change after the
+	 * last efa_core_object_counts(), not on every change.
+	 */
 	void (*objects_changed)(void *opaque);
 };
 
@@ -169,7 +172,8 @@ void efa_core_hard_reset(struct efa_core *core);
 uint64_t efa_core_mem_bar_size(const struct efa_core_config *cfg);
 uint64_t efa_core_db_bar_size(const struct efa_core_config *cfg);
 
-void efa_core_object_counts(const struct efa_core *core,
+/* The counts now; the next change calls objects_changed again. */
+void efa_core_object_counts(struct efa_core *core,
 			    struct efa_core_object_counts *counts);
 const char *efa_core_object_class_name(enum efa_core_object_class cls);
 const struct efa_core_config *efa_core_get_config(const struct efa_core *core);

@@ -66,6 +66,8 @@ struct efa_core {
 
 	struct efa_id_table tables[EFA_OBJ_CLASSES];
 	uint32_t dropped[EFA_OBJ_CLASSES];
+	/* counts changed since the host last read them */
+	bool objects_unread;
 	struct efa_eq *eqs;
 };
 

@@ -22,8 +22,16 @@ void efa_id_table_destroy(struct efa_id_table *t)
 	t->used = NULL;
 }
 
+/*
+ * Tell the host once per batch of changes: again only after it has read
+ * the counts (efa_core_object_counts()), so a burst of commands costs it one
+ * update, not one per command.
+ */
 static void objects_changed(struct efa_core *core)
 {
+	if (core->objects_unread)
+		return;
+	core->objects_unread = true;
 	if (core->ops->objects_changed)
 		core->ops->objects_changed(core->opaque);
 }

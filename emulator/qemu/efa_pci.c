@@ -62,11 +62,23 @@ struct EfaPciState {
     uint16_t msix_vectors;      /* vectors set up and in use */
 
     QEMUTimer *timer;
+    /* rewrites the objects file after a burst of changes */
+    QEMUBH *objects_bh;
     Notifier exit_notifier;
     bool objects_file_warned;
 };
 
 /* ---- objects file ------------------------------------------------------ */
+
+/*
+ * The file holds the device's object counts, one line "CLASS LIVE DROPPED"
+ * per class (tools/efastack/objects.py documents it for its readers).  It
+ * is rewritten from a bottom half, which runs once the command that changed
+ * the counts has returned to the main loop, so a burst of commands costs
+ * one write; and at once on a device reset and when QEMU exits.  A guest
+ * reading the file through a 9p share sees it exact: the share's server
+ * runs in the main loop too, after the pending bottom half.
+ */
 
 /*
  * Readers see the old or the new contents, never a mix: a temporary file in
@@ -149,6 +161,11 @@ static void efa_update_objects_file(EfaPciState *s)
     }
 }
 
+static void efa_objects_bh(void *opaque)
+{
+    efa_update_objects_file(opaque);
+}
+
 static void efa_exit_notify(Notifier *n, void *data)
 {
     EfaPciState *s = container_of(n, EfaPciState, exit_notifier);
@@ -215,7 +232,11 @@ static void efa_op_guest_error(void *opaque, const char *msg)
 
 static void efa_op_objects_changed(void *opaque)
 {
-    efa_update_objects_file(opaque);
+    EfaPciState *s = opaque;
+
+    if (s->objects_file) {
+        qemu_bh_schedule(s->objects_bh);
+    }
 }
 
 static const struct efa_core_ops efa_ops = {
@@ -391,6 +412,8 @@ static void efa_pci_realize(PCIDevice *pdev, Error **errp)
     pci_config_set_revision(pdev->config, s->revision);
 
     s->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, efa_timer_cb, s);
+    s->objects_bh = qemu_bh_new_guarded(efa_objects_bh, s,
+                                        &DEVICE(s)->mem_reentrancy_guard);
     s->core = efa_core_new(&s->cfg, &efa_ops, s, &why);
     if (!s->core) {
         error_setg(errp, "efa: %s", why ? why : "invalid configuration");
@@ -455,6 +478,8 @@ err_core:
     efa_core_free(s->core);
     s->core = NULL;
 err_timer:
+    qemu_bh_delete(s->objects_bh);
+    s->objects_bh = NULL;
     timer_free(s->timer);
     s->timer = NULL;
 }
@@ -466,6 +491,8 @@ static void efa_pci_exit(PCIDevice *pdev)
 
     qemu_remove_exit_notifier(&s->exit_notifier);
     efa_update_objects_file(s);
+    qemu_bh_delete(s->objects_bh);
+    s->objects_bh = NULL;
     timer_free(s->timer);
     s->timer = NULL;
     for (v = 0; v < s->msix_vectors; v++) {
@@ -486,6 +513,7 @@ static void efa_pci_reset(DeviceState *dev)
     }
     efa_core_hard_reset(s->core);
     efa_leave(s);
+    efa_update_objects_file(s);
 }
 
 static void efa_pci_instance_init(Object *obj)
