@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""What the test VMs and suites need built, each cached and found the same
+way everywhere: our QEMU, our efa.ko and the upstream one for a kernel, our
+provider, the guest's command runner.  Each function returns a path or
+raises BuildError with the tail of what went wrong; progress goes to
+stderr."""
+import hashlib
+import os
+import subprocess
+
+from efastack import paths
+
+
+class BuildError(Exception):
+    pass
+
+
+def _run(cmd, what, quiet=False):
+    """Run CMD; its stdout is returned, its stderr shown (or, quiet, kept
+    for the error)."""
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE if quiet else None, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stderr or "").splitlines()[-30:]) if quiet else ""
+        raise BuildError(f"{what} failed (exit {proc.returncode})" + (f":\n{tail}" if tail else ""))
+    return proc.stdout
+
+
+def qemu():
+    """qemu-system-x86_64 with the EFA model: $EFA_QEMU, else built (or
+    found in the cache) by emulator/build-qemu."""
+    if os.environ.get("EFA_QEMU"):
+        return os.environ["EFA_QEMU"]
+    out = _run([os.path.join(paths.REPO, "emulator", "build-qemu"), "--print-path"],
+               "emulator/build-qemu")
+    return out.strip().splitlines()[-1]
+
+
+def upstream_ko(release):
+    """The upstream Linux efa.ko for RELEASE, built from Debian's linux-source."""
+    out = _run([os.path.join(paths.TOOLS, "build-upstream-efa"), release],
+               f"building the upstream efa driver for {release}")
+    return out.strip().splitlines()[-1]
+
+
+def our_ko_path(release):
+    return os.path.join(paths.BUILD, "kernel-module", release, "efa.ko")
+
+
+def our_ko(release):
+    """Our efa.ko for RELEASE, built with warnings as errors."""
+    out = _run([os.path.join(paths.REPO, "kernel-module", "tests", "build"), release],
+               f"building our efa.ko for {release}", quiet=True)
+    return out.strip().splitlines()[-1]
+
+
+def provider_dir():
+    return os.path.join(paths.BUILD, "providers")
+
+
+def provider():
+    """Our libefa (build/providers), configured once, rebuilt as needed."""
+    build = provider_dir()
+    if not os.path.exists(os.path.join(build, "build.ninja")):
+        _run(["cmake", "-S", os.path.join(paths.REPO, "providers"), "-B", build,
+              "-G", "Ninja"], "configuring the provider", quiet=True)
+    _run(["ninja", "-C", build], "building the provider", quiet=True)
+    return build
+
+
+def cmake_cache_value(build, name):
+    """A value from BUILD/CMakeCache.txt, or None."""
+    try:
+        with open(os.path.join(build, "CMakeCache.txt")) as f:
+            for line in f:
+                key, _, value = line.rstrip("\n").partition("=")
+                if key.split(":")[0] == name:
+                    return value
+    except OSError:
+        pass
+    return None
+
+
+RUNNER_SOURCE = os.path.join(paths.TOOLS, "vm", "run-command.c")
+
+
+def runner():
+    """The guest's command runner (tools/vm/run-command.c), static so the
+    guest loads no libraries for it; cached by a hash of its source."""
+    with open(RUNNER_SOURCE, "rb") as f:
+        key = hashlib.sha256(f.read()).hexdigest()[:16]
+    out = os.path.join(paths.cache_dir(), "vm", f"efa-vm-run-{key}")
+    if os.path.exists(out):
+        return out
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    tmp = f"{out}.{os.getpid()}"
+    cmd = ["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", tmp, RUNNER_SOURCE]
+    try:
+        # static where glibc's static libraries are installed
+        if subprocess.run(cmd + ["-static"], capture_output=True).returncode != 0:
+            _run(cmd, "compiling tools/vm/run-command.c", quiet=True)
+        os.rename(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return out
