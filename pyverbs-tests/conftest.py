@@ -4,6 +4,6 @@
 The host side (tools/run-tests) boots the VM with known device properties
 (tools/efa-vm exports them as EFA_PROP_*) and passes any other expectation
 as EFA_EXPECT_*; a test compares what the driver and provider report
-against them (efa_vm_lib.expect).
+against them (efastack.guest.expect).
 """
-from efa_vm_lib import efa_devices  # noqa: F401  (a fixture)
+from efastack.guest import efa_devices  # noqa: F401  (a fixture)

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from efa_vm_lib import device_objects, efa_pci_devices, wait_for
+from efastack.guest import efa_pci_devices, live_objects, wait_for
 
 HOLDER = """
 import sys, time
@@ -22,26 +22,19 @@ time.sleep(600)
 """
 
 
-def live(pci):
-    objects = device_objects(pci)
-    if objects is None:
-        pytest.skip("not in an efa-vm guest: no device objects file")
-    return {cls: counts[0] for cls, counts in objects.items()}
-
-
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_killed_process_leaves_no_objects(efa_devices, sig):
     pci = efa_pci_devices()[0]
-    before = live(pci)
+    before = live_objects(pci)
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, efa_devices[0], "8"],
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
-        held = live(pci)
+        held = live_objects(pci)
         assert held["pd"] == before["pd"] + 8
         assert held["uar"] == before["uar"] + 1
     finally:
         os.kill(holder.pid, sig)
         holder.wait()
-    wait_for(lambda: live(pci) == before, 10,
+    wait_for(lambda: live_objects(pci) == before, 10,
              "the killed process's PDs and UAR to leave the device")

@@ -1,32 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-"""Fixtures for the efa.ko suite, run inside a test VM by run-vm-tests.
+"""Fixtures for the efa.ko suites, run inside a test VM (the driver-* and
+reload rows of tools/efastack/suites.py).
 
-The host boots the VM with known device properties and passes what the
-driver must show as EFA_EXPECT_* variables (see run-vm-tests).
+The host boots the VM with known device properties (EFA_PROP_*) and passes
+what else the driver must show as EFA_EXPECT_* variables.
 """
 import os
 import re
-import sys
 
 import pytest
 
-# the helpers every VM suite shares live with the pyverbs suites
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "pyverbs-tests"))
-from efa_vm_lib import SYS_IB, efa_devices, run  # noqa: E402,F401  (a fixture)
-from efa_vm_lib import device_objects as model_objects  # noqa: E402
-
-
-def pci_name(ibdev):
-    """The PCI address (0000:00:01.0) of an RDMA device."""
-    return os.path.basename(os.readlink(f"{SYS_IB}/{ibdev}/device"))
-
-
-def device_objects(pci):
-    """What the device model holds: {class: (live, dropped)}."""
-    objects = model_objects(pci)
-    if objects is None:
-        pytest.skip("not in an efa-vm guest: no device objects file")
-    return objects
+from efastack.guest import device_objects, efa_devices, run  # noqa: F401  (a fixture)
 
 
 def live(pci, cls):

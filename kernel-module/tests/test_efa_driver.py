@@ -5,8 +5,9 @@ and their watchdog, the port rate, the ABI negotiation of user contexts and
 how it refuses malformed driver data, errno mapping of device statuses, and
 that device objects come and go with their owners.
 
-Run by kernel-module/tests/run-vm-tests inside a VM with our driver; the
-expected device properties come as EFA_EXPECT_* variables.
+Run inside a VM with our driver by the driver-full and driver-sparse rows of
+tools/efastack/suites.py; the device properties come as EFA_PROP_*
+variables, what else to expect as EFA_EXPECT_*.
 """
 import contextlib
 import ctypes
@@ -18,10 +19,11 @@ import time
 
 import pytest
 
-from conftest import (device_objects, dmesg, kernel_release_at_least, live,
-                      pci_name)
-from efa_vm_lib import (counter, efa_device_names, expect, expect_int,
-                        fresh_counter, read, wait_for, write)
+from conftest import dmesg, kernel_release_at_least, live
+from efastack import abi
+from efastack.guest import (counter, device_objects, efa_device_names, expect,
+                            expect_int, fresh_counter, pci_name, read, wait_for,
+                            write)
 import uverbs_raw as raw
 
 DEVICE_COUNTERS = ["submitted_cmds", "completed_cmds", "cmds_err",
@@ -34,34 +36,27 @@ PORT_COUNTERS = ["tx_bytes", "tx_pkts", "rx_bytes", "rx_pkts", "rx_drops",
                  "rdma_read_resp_bytes", "rdma_write_wrs", "rdma_write_bytes",
                  "rdma_write_wr_err", "rdma_write_recv_bytes"]
 
-# The model's defaults, which the scenarios in run-vm-tests leave alone.
-MODEL_DEVICE_CAPS = 0x1b        # RDMA read, RNR retry, RDMA write, unsolicited
-MODEL_DEVICE_CAPS_RDMA_WRITE = 0x08
-MODEL_MAX_TX_BATCH = 16
-MODEL_SUB_CQS_PER_CQ = 4
-MODEL_MAX_LLQ_SIZE = 65536
-MODEL_MAX_EQ = 32
+# Device caps (EFA_ADMIN_FEATURE_DEVICE_ATTR_DESC_<NAME>_MASK) the driver
+# passes on to user space as EFA_QUERY_DEVICE_CAPS_<NAME>.
+PASSED_ON_CAPS = ("RDMA_READ", "RNR_RETRY", "DATA_POLLING_128", "RDMA_WRITE",
+                  "UNSOLICITED_WRITE_RECV")
 
 
 def expected_eqs():
     """One EQ per completion vector: a vector per online CPU."""
     if expect("eqs") == "0":
         return 0
-    return min(MODEL_MAX_EQ, os.cpu_count())
+    return min(expect_int("max_eq"), os.cpu_count())
 
 
 def expected_device_caps():
-    caps = raw.CAPS_CQ_WITH_SGID
-    model = expect_int("device_caps", MODEL_DEVICE_CAPS)
-    for dev_bit, user_bit in ((0x01, raw.CAPS_RDMA_READ),
-                              (0x02, raw.CAPS_RNR_RETRY),
-                              (0x04, raw.CAPS_DATA_POLLING_128),
-                              (0x08, raw.CAPS_RDMA_WRITE),
-                              (0x10, raw.CAPS_UNSOLICITED_WRITE_RECV)):
-        if model & dev_bit:
-            caps |= user_bit
+    caps = abi.C.EFA_QUERY_DEVICE_CAPS_CQ_WITH_SGID
+    model = expect_int("device_caps")
+    for name in PASSED_ON_CAPS:
+        if model & abi.value(f"EFA_ADMIN_FEATURE_DEVICE_ATTR_DESC_{name}_MASK"):
+            caps |= abi.value(f"EFA_QUERY_DEVICE_CAPS_{name}")
     if expected_eqs():
-        caps |= raw.CAPS_CQ_NOTIFICATIONS
+        caps |= abi.C.EFA_QUERY_DEVICE_CAPS_CQ_NOTIFICATIONS
     return caps
 
 
@@ -93,8 +88,8 @@ def test_admin_commands_all_completed(efa_devices):
 
 
 def test_port_counters_are_read_with_get_stats(efa0):
-    kinds = 4 if expect_int("device_caps", MODEL_DEVICE_CAPS) & \
-        MODEL_DEVICE_CAPS_RDMA_WRITE else 3
+    rdma_write = abi.C.EFA_ADMIN_FEATURE_DEVICE_ATTR_DESC_RDMA_WRITE_MASK
+    kinds = 4 if expect_int("device_caps") & rdma_write else 3
     before = fresh_counter(efa0, "submitted_cmds")
     assert fresh_counter(efa0, "tx_bytes", port=1) == 0
     after = fresh_counter(efa0, "submitted_cmds")
@@ -106,7 +101,7 @@ def test_port_counters_are_read_with_get_stats(efa0):
 
 
 def test_keep_alives_are_counted(efa_devices):
-    period_s = expect_int("keep_alive_ms", 1000) / 1000
+    period_s = expect_int("keep_alive_ms") / 1000
     first = {dev: counter(dev, "keep_alive_rcvd") for dev in efa_devices}
     wait_for(lambda: all(counter(d, "keep_alive_rcvd") >= first[d] + 2
                          for d in efa_devices),
@@ -115,7 +110,9 @@ def test_keep_alives_are_counted(efa_devices):
 
 
 def test_firmware_version_is_shown(efa0):
-    assert read(f"/sys/class/infiniband/{efa0}/fw_ver") == expect("fw_ver", "1.2.3")
+    fw = expect_int("fw_version")     # 0xMMmmss
+    assert read(f"/sys/class/infiniband/{efa0}/fw_ver") == \
+        f"{fw >> 16 & 0xff}.{fw >> 8 & 0xff}.{fw & 0xff}"
 
 
 # ---- interrupts and EQs ---------------------------------------------------
@@ -162,7 +159,7 @@ RATES = {
 
 
 def test_port_rate_follows_the_link_speed(efa_devices):
-    gbps = expect_int("link_speed_gbps", 100)
+    gbps = expect_int("link_speed_gbps")
     want = RATES[gbps]
     if gbps == 1600 and not kernel_release_at_least(6, 9):
         # no XDR lanes before 6.9: the fastest the kernel can name
@@ -173,6 +170,11 @@ def test_port_rate_follows_the_link_speed(efa_devices):
 
 # ---- user contexts ------------------------------------------------------------
 
+# the commands whose udata the driver understands
+SUPP_UDATA = (abi.C.EFA_USER_CMDS_SUPP_UDATA_QUERY_DEVICE |
+              abi.C.EFA_USER_CMDS_SUPP_UDATA_CREATE_AH)
+
+
 def test_ucontext_reports_the_device_limits(efa0):
     pci = pci_name(efa0)
     uars = live(pci, "uar")
@@ -180,14 +182,13 @@ def test_ucontext_reports_the_device_limits(efa0):
         resp = u.get_context()
         assert live(pci, "uar") == uars + 1
     assert resp["comp_mask"] == 0
-    assert resp["cmds_supp_udata_mask"] == (raw.SUPP_UDATA_QUERY_DEVICE |
-                                            raw.SUPP_UDATA_CREATE_AH)
-    assert resp["sub_cqs_per_cq"] == MODEL_SUB_CQS_PER_CQ
-    assert resp["inline_buf_size"] == expect_int("inline_buf_size", 32)
+    assert resp["cmds_supp_udata_mask"] == SUPP_UDATA
+    assert resp["sub_cqs_per_cq"] == expect_int("sub_cqs_per_cq")
+    assert resp["inline_buf_size"] == expect_int("inline_buf_size")
     # from QUEUE_ATTR_2 when the device has it, else inline_buf_size
-    assert resp["inline_buf_size_ex"] == expect_int("inline_buf_size_ex", 32)
-    assert resp["max_llq_size"] == MODEL_MAX_LLQ_SIZE
-    assert resp["max_tx_batch"] == MODEL_MAX_TX_BATCH
+    assert resp["inline_buf_size_ex"] == expect_int("inline_buf_size_ex")
+    assert resp["max_llq_size"] == expect_int("max_llq_size")
+    assert resp["max_tx_batch"] == expect_int("max_tx_batch")
     assert resp["min_sq_wr"] == 0
     wait_for(lambda: live(pci, "uar") == uars, 5, "the context's UAR to be freed")
 
@@ -205,8 +206,8 @@ def test_ucontext_accepts_zero_trailing_request_data(efa0):
 
 def test_ucontext_with_a_short_response_buffer(efa0):
     with raw.Uverbs(efa0) as u:
-        resp = u.get_context(driver_out_len=8)
-    assert resp["cmds_supp_udata_mask"] == 3
+        resp = u.get_context(driver_out_len=raw.UCONTEXT_RESP.end("cmds_supp_udata_mask"))
+    assert resp["cmds_supp_udata_mask"] == SUPP_UDATA
     assert resp["max_llq_size"] == 0        # not asked for
 
 
@@ -215,7 +216,8 @@ def test_ucontext_with_a_short_response_buffer(efa0):
     ("non-zero reserved bytes", dict(reserved=b"\xff" * 4), errno.EINVAL),
     ("unknown non-zero trailing data", dict(extra=b"\0" * 7 + b"\x01"),
      errno.EINVAL),
-    ("no TX batch support", dict(supported_caps=raw.SUPP_CAPS_MIN_SQ_WR),
+    ("no TX batch support",
+     dict(supported_caps=abi.C.EFA_ALLOC_UCONTEXT_CMD_SUPP_CAPS_MIN_SQ_WR),
      errno.EOPNOTSUPP),
     ("no request at all", dict(driver_in=b""), errno.EOPNOTSUPP),
 ])
@@ -240,11 +242,11 @@ def test_query_device_reports_caps_and_limits(efa0):
         u.get_context()
         resp = u.query_device_ex()
     assert resp["device_caps"] == expected_device_caps()
-    assert resp["max_sq_wr"] == expect_int("max_sq_depth", 1024)
-    assert resp["max_rq_wr"] == expect_int("max_rq_depth", 4096)
-    assert resp["max_sq_sge"] == 2
-    assert resp["max_rq_sge"] == 2
-    assert resp["max_rdma_size"] == 1 << 30
+    assert resp["max_sq_wr"] == expect_int("max_sq_depth")
+    assert resp["max_rq_wr"] == expect_int("max_rq_depth")
+    assert resp["max_sq_sge"] == expect_int("max_wr_send_sges")
+    assert resp["max_rq_sge"] == expect_int("max_wr_recv_sges")
+    assert resp["max_rdma_size"] == expect_int("max_rdma_size")
 
 
 def test_query_device_refuses_request_data(efa0):
@@ -285,7 +287,7 @@ def test_pd_refuses_request_data(efa0):
 
 def test_pd_exhaustion_is_enomem_and_logged_once(efa0):
     max_pd = expect_int("max_pd")
-    if max_pd is None or max_pd > 64:
+    if max_pd > 64:
         pytest.skip("needs a device with few PDs (--prop max-pd)")
     log_before = dmesg().count("ALLOC_PD failed")
     errors = counter(efa0, "alloc_pd_err")
@@ -319,20 +321,37 @@ def test_mmap_of_an_unknown_offset_fails(efa0):
 
 # ---- lost interrupts -------------------------------------------------------------
 
-MSIX_TABLE = 0x2000       # in BAR0, 16 bytes per vector
-MSIX_VECTOR_MASKED = 1    # bit 0 of an entry's vector control dword
+def msix_table(pci):
+    """(BAR, offset in it) of the MSI-X table, from the MSI-X capability in
+    the function's config space."""
+    with open(f"/sys/bus/pci/devices/{pci}/config", "rb") as f:
+        config = f.read()
+    # a list: PCI_CAPABILITY_LIST points at the first, each one at the next
+    pos = config[abi.C.PCI_CAPABILITY_LIST]
+    while pos:
+        if config[pos + abi.C.PCI_CAP_LIST_ID] == abi.C.PCI_CAP_ID_MSIX:
+            at = pos + abi.C.PCI_MSIX_TABLE
+            table = int.from_bytes(config[at:at + 4], "little")
+            return table & abi.C.PCI_MSIX_TABLE_BIR, table & abi.C.PCI_MSIX_TABLE_OFFSET
+        pos = config[pos + abi.C.PCI_CAP_LIST_NEXT]
+    pytest.fail(f"{pci} has no MSI-X capability")
 
 
 @contextlib.contextmanager
 def msix_vector_masked(pci, vector):
     """Mask one MSI-X vector behind the kernel's back: the device then
-    leaves its interrupts pending.  Needs iomem=relaxed to map BAR0."""
-    fd = os.open(f"/sys/bus/pci/devices/{pci}/resource0", os.O_RDWR | os.O_SYNC)
+    leaves its interrupts pending.  Needs iomem=relaxed to map the BAR of
+    the MSI-X table (BAR0)."""
+    bar_index, table = msix_table(pci)
+    resource = f"/sys/bus/pci/devices/{pci}/resource{bar_index}"
+    fd = os.open(resource, os.O_RDWR | os.O_SYNC)
     try:
-        bar = mmap.mmap(fd, 0x4000)
-        ctl = ctypes.c_uint32.from_buffer(bar, MSIX_TABLE + 16 * vector + 12)
+        # a resource file is as large as its BAR
+        bar = mmap.mmap(fd, os.path.getsize(resource))
+        ctl = ctypes.c_uint32.from_buffer(bar, table + abi.C.PCI_MSIX_ENTRY_SIZE * vector +
+                                          abi.C.PCI_MSIX_ENTRY_VECTOR_CTRL)
         saved = ctl.value
-        ctl.value = saved | MSIX_VECTOR_MASKED
+        ctl.value = saved | abi.C.PCI_MSIX_ENTRY_CTRL_MASKBIT
         try:
             yield
         finally:
@@ -386,7 +405,9 @@ def test_host_info_reaches_the_device_and_removal_leaves_nothing(efa_devices):
     dev = efa_devices[-1]
     pci = pci_name(dev)
     bus, slot, fn = (int(x, 16) for x in re.split(r"[:.]", pci)[1:])
-    bdf = (bus << 8) | (slot << 3) | fn
+    bdf = (abi.field_prep(abi.C.EFA_ADMIN_HOST_INFO_BUS_MASK, bus) |
+           abi.field_prep(abi.C.EFA_ADMIN_HOST_INFO_DEVICE_MASK, slot) |
+           abi.field_prep(abi.C.EFA_ADMIN_HOST_INFO_FUNCTION_MASK, fn))
 
     control = "/proc/dynamic_debug/control"
     write(control, "module efa +p")
@@ -405,7 +426,8 @@ def test_host_info_reaches_the_device_and_removal_leaves_nothing(efa_devices):
             if f"{pci}: host info sent" in line]
     assert sent, "no HOST_INFO accepted by the device"
     assert f"kernel {os.uname().release} " in sent[-1]
-    assert "spec 2.0" in sent[-1]
+    assert (f"spec {abi.C.EFA_COMMON_SPEC_VERSION_MAJOR}."
+            f"{abi.C.EFA_COMMON_SPEC_VERSION_MINOR}") in sent[-1]
     assert f"bdf {bdf:#x}" in sent[-1]
     assert live(pci, "eq") == expected_eqs()
 

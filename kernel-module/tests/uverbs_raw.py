@@ -4,44 +4,33 @@
 libibverbs and its provider only ever send well-formed driver data; these
 helpers send whatever a test wants (non-zero reserved bytes, unknown
 trailing fields, odd lengths) so the driver's checks can be exercised.
-Layouts: <rdma/ib_user_verbs.h> for the core part, abi/efa-abi.h for the
-EFA part.  Errors come back as OSError with the errno the kernel returned.
+Layouts and command numbers come from the headers through efastack.abi:
+<rdma/ib_user_verbs.h> for the core part, abi/efa-abi.h for the EFA part.
+Errors come back as OSError with the errno the kernel returned.
 """
 import ctypes
 import os
-import struct
 
-CMD_GET_CONTEXT = 0
-CMD_QUERY_DEVICE = 1
-CMD_ALLOC_PD = 3
-CMD_DEALLOC_PD = 4
-CMD_FLAG_EXTENDED = 0x80000000
+from efastack import abi
 
-# struct efa_ibv_alloc_ucontext_cmd
-SUPP_CAPS_TX_BATCH = 1 << 0
-SUPP_CAPS_MIN_SQ_WR = 1 << 1
+CMD_HDR = abi.struct("ib_uverbs_cmd_hdr")
+EX_CMD_HDR = abi.struct("ib_uverbs_ex_cmd_hdr")
+GET_CONTEXT = abi.struct("ib_uverbs_get_context")
+GET_CONTEXT_RESP = abi.struct("ib_uverbs_get_context_resp")
+EX_QUERY_DEVICE = abi.struct("ib_uverbs_ex_query_device")
+EX_QUERY_DEVICE_RESP = abi.struct("ib_uverbs_ex_query_device_resp")
+ALLOC_PD = abi.struct("ib_uverbs_alloc_pd")
+ALLOC_PD_RESP = abi.struct("ib_uverbs_alloc_pd_resp")
+DEALLOC_PD = abi.struct("ib_uverbs_dealloc_pd")
 
-# enum efa_ibv_user_cmds_supp_udata
-SUPP_UDATA_QUERY_DEVICE = 1 << 0
-SUPP_UDATA_CREATE_AH = 1 << 1
+UCONTEXT_CMD = abi.struct("efa_ibv_alloc_ucontext_cmd")
+UCONTEXT_RESP = abi.struct("efa_ibv_alloc_ucontext_resp")
+QUERY_DEVICE_RESP = abi.struct("efa_ibv_ex_query_device_resp")
+PD_RESP = abi.struct("efa_ibv_alloc_pd_resp")
 
-# EFA_QUERY_DEVICE_CAPS_*
-CAPS_RDMA_READ = 1 << 0
-CAPS_RNR_RETRY = 1 << 1
-CAPS_CQ_NOTIFICATIONS = 1 << 2
-CAPS_CQ_WITH_SGID = 1 << 3
-CAPS_DATA_POLLING_128 = 1 << 4
-CAPS_RDMA_WRITE = 1 << 5
-CAPS_UNSOLICITED_WRITE_RECV = 1 << 6
-
-UCONTEXT_RESP = struct.Struct("<IIHHIHHH2x")
-UCONTEXT_RESP_FIELDS = ("comp_mask", "cmds_supp_udata_mask", "sub_cqs_per_cq",
-                        "inline_buf_size", "max_llq_size", "max_tx_batch",
-                        "min_sq_wr", "inline_buf_size_ex")
-QUERY_DEVICE_RESP = struct.Struct("<IIIHHII")
-QUERY_DEVICE_RESP_FIELDS = ("comp_mask", "max_sq_wr", "max_rq_wr", "max_sq_sge",
-                            "max_rq_sge", "max_rdma_size", "device_caps")
-PD_RESP = struct.Struct("<IH2x")
+# what libefa says it supports
+SUPPORTED_CAPS = (abi.C.EFA_ALLOC_UCONTEXT_CMD_SUPP_CAPS_TX_BATCH |
+                  abi.C.EFA_ALLOC_UCONTEXT_CMD_SUPP_CAPS_MIN_SQ_WR)
 
 
 def uverbs_path(ibdev):
@@ -49,6 +38,11 @@ def uverbs_path(ibdev):
     names = os.listdir(f"/sys/class/infiniband/{ibdev}/device/infiniband_verbs")
     assert len(names) == 1, names
     return "/dev/infiniband/" + names[0]
+
+
+def _padded_unpack(s, raw):
+    """s.unpack of raw, zero-extended when the kernel was given less room."""
+    return s.unpack(raw.ljust(s.size, b"\0"))
 
 
 class Uverbs:
@@ -76,64 +70,65 @@ class Uverbs:
         n = os.write(self.fd, data)
         assert n == len(data), (n, len(data))
 
-    def legacy(self, command, core_in, core_out_len, driver_in, driver_out_len):
-        """A write-ABI command whose request starts with 'u64 response'.
-
-        core_in is the core request after that u64; returns (core response,
-        driver response) as bytes.
-        """
-        out = ctypes.create_string_buffer(core_out_len + driver_out_len)
-        body = struct.pack("<Q", ctypes.addressof(out)) + core_in + driver_in
-        assert len(body) % 4 == 0 and (core_out_len + driver_out_len) % 4 == 0
-        hdr = struct.pack("<IHH", command, (8 + len(body)) // 4,
-                          (core_out_len + driver_out_len) // 4)
+    def legacy(self, command, cmd, resp, driver_in, driver_out_len, **fields):
+        """A write-ABI command: cmd and resp the Structs of its core request
+        (which starts with 'u64 response') and core response, fields the
+        request's others.  Returns (core response as a dict, driver
+        response as bytes)."""
+        out_len = resp.size + driver_out_len
+        out = ctypes.create_string_buffer(out_len)
+        body = cmd.pack(response=ctypes.addressof(out), **fields) + driver_in
+        # lengths in 4-byte words, the header's own included
+        assert len(body) % 4 == 0 and out_len % 4 == 0
+        hdr = CMD_HDR.pack(command=command, in_words=(CMD_HDR.size + len(body)) // 4,
+                           out_words=out_len // 4)
         self._write(hdr + body)
         raw = out.raw
-        return raw[:core_out_len], raw[core_out_len:]
+        return resp.unpack(raw), raw[resp.size:]
 
-    def extended(self, command, core_in, core_out_len, driver_in, driver_out_len):
-        """An extended write-ABI command; lengths in units of 8 bytes."""
-        out = ctypes.create_string_buffer(core_out_len + driver_out_len)
+    def extended(self, command, cmd, resp, driver_in, driver_out_len, **fields):
+        """An extended write-ABI command (cmd, resp and fields as for
+        legacy(); the response address travels in the extended header)."""
+        out = ctypes.create_string_buffer(resp.size + driver_out_len)
+        core_in = cmd.pack(**fields)
+        # lengths in 8-byte words, without the headers
         assert len(core_in) % 8 == 0 and len(driver_in) % 8 == 0
-        assert core_out_len % 8 == 0 and driver_out_len % 8 == 0
-        hdr = struct.pack("<IHH", CMD_FLAG_EXTENDED | command,
-                          len(core_in) // 8, core_out_len // 8)
-        ex_hdr = struct.pack("<QHHI", ctypes.addressof(out), len(driver_in) // 8,
-                             driver_out_len // 8, 0)
+        assert resp.size % 8 == 0 and driver_out_len % 8 == 0
+        hdr = CMD_HDR.pack(command=abi.C.IB_USER_VERBS_CMD_FLAG_EXTENDED | command,
+                           in_words=len(core_in) // 8, out_words=resp.size // 8)
+        ex_hdr = EX_CMD_HDR.pack(response=ctypes.addressof(out),
+                                 provider_in_words=len(driver_in) // 8,
+                                 provider_out_words=driver_out_len // 8)
         self._write(hdr + ex_hdr + core_in + driver_in)
         raw = out.raw
-        return raw[:core_out_len], raw[core_out_len:]
+        return resp.unpack(raw), raw[resp.size:]
 
-    def get_context(self, supported_caps=SUPP_CAPS_TX_BATCH | SUPP_CAPS_MIN_SQ_WR,
-                    reserved=b"\0" * 4, extra=b"", driver_in=None,
-                    driver_out_len=UCONTEXT_RESP.size):
+    def get_context(self, supported_caps=SUPPORTED_CAPS, reserved=b"\0" * 4, extra=b"",
+                    driver_in=None, driver_out_len=UCONTEXT_RESP.size):
         """alloc_ucontext; returns the EFA response as a dict."""
         if driver_in is None:
-            driver_in = struct.pack("<I", supported_caps) + reserved + extra
-        core, drv = self.legacy(CMD_GET_CONTEXT, b"", 8, driver_in,
-                                driver_out_len)
-        self.async_fd, _num_comp_vectors = struct.unpack("<II", core)
-        drv = drv.ljust(UCONTEXT_RESP.size, b"\0")
-        return dict(zip(UCONTEXT_RESP_FIELDS, UCONTEXT_RESP.unpack(drv)))
+            driver_in = UCONTEXT_CMD.pack(supported_caps=supported_caps,
+                                          reserved_20=reserved) + extra
+        core, drv = self.legacy(abi.C.IB_USER_VERBS_CMD_GET_CONTEXT, GET_CONTEXT,
+                                GET_CONTEXT_RESP, driver_in, driver_out_len)
+        self.async_fd = core["async_fd"]
+        return _padded_unpack(UCONTEXT_RESP, drv)
 
     def query_device_ex(self, driver_in=b"", driver_out_len=QUERY_DEVICE_RESP.size):
         """Extended query_device; returns the EFA response as a dict."""
-        # struct ib_uverbs_ex_query_device {comp_mask, reserved}; the core
-        # response is given more room than any kernel's struct needs
-        _core, drv = self.extended(CMD_QUERY_DEVICE, struct.pack("<II", 0, 0),
-                                   512, driver_in, driver_out_len)
-        drv = drv.ljust(QUERY_DEVICE_RESP.size, b"\0")
-        return dict(zip(QUERY_DEVICE_RESP_FIELDS,
-                        QUERY_DEVICE_RESP.unpack(drv[:QUERY_DEVICE_RESP.size])))
+        _core, drv = self.extended(abi.C.IB_USER_VERBS_EX_CMD_QUERY_DEVICE,
+                                   EX_QUERY_DEVICE, EX_QUERY_DEVICE_RESP,
+                                   driver_in, driver_out_len)
+        return _padded_unpack(QUERY_DEVICE_RESP, drv)
 
     def alloc_pd(self, driver_in=b"", driver_out_len=PD_RESP.size):
         """Returns (pd handle, pdn)."""
-        core, drv = self.legacy(CMD_ALLOC_PD, b"", 4, driver_in, driver_out_len)
-        (handle,) = struct.unpack("<I", core)
-        _comp_mask, pdn = PD_RESP.unpack(drv.ljust(PD_RESP.size, b"\0"))
-        return handle, pdn
+        core, drv = self.legacy(abi.C.IB_USER_VERBS_CMD_ALLOC_PD, ALLOC_PD,
+                                ALLOC_PD_RESP, driver_in, driver_out_len)
+        return core["pd_handle"], _padded_unpack(PD_RESP, drv)["pdn"]
 
     def dealloc_pd(self, handle):
-        body = struct.pack("<I", handle)
-        self._write(struct.pack("<IHH", CMD_DEALLOC_PD, (8 + len(body)) // 4, 0)
+        body = DEALLOC_PD.pack(pd_handle=handle)
+        self._write(CMD_HDR.pack(command=abi.C.IB_USER_VERBS_CMD_DEALLOC_PD,
+                                 in_words=(CMD_HDR.size + len(body)) // 4, out_words=0)
                     + body)

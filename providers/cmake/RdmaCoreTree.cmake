@@ -131,6 +131,8 @@ endif()
 file(LOCK "${_rc_root}/.lock" RELEASE)
 
 set(RDMA_CORE_SOURCE_DIR "${_rc_src}")
+# also in the cache, where the test harness finds the tree's own tests
+set(RDMA_CORE_SOURCE_DIR "${_rc_src}" CACHE INTERNAL "the unpacked rdma-core tree")
 set(RDMA_CORE_INCLUDE_DIR "${_rc_build}/include")
 set(RDMA_CORE_UTIL_LIB "${_rc_build}/util/librdma_util_pic.a")
 set(RDMA_CORE_CCAN_LIB "${_rc_build}/ccan/libccan_pic.a")

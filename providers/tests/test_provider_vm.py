@@ -3,39 +3,26 @@
 model: registration, contexts, PDs, efadv_query_device with every field and
 its inlen rules, the not-yet-implemented efadv calls, and libfabric.
 
-Run by providers/tests/vm-suite, which boots the VM with known device
-properties (efa-vm exports them as EFA_PROP_*) and passes what else the tests
-must find as EFA_EXPECT_* variables, the probe program as EFA_PROBE and our
-library as EFA_EXPECT_PROVIDER_LIB.
+Run by the provider row of tools/efastack/suites.py, which boots the VM with
+known device properties (efa-vm exports them as EFA_PROP_*) and passes what
+else the tests must find as EFA_EXPECT_* variables, the probe program as
+EFA_PROBE and our library as EFA_EXPECT_PROVIDER_LIB.
 """
 import errno
 import os
 import re
-import struct
 import subprocess
-import sys
 
 import pytest
 
-# the helpers every VM suite shares live with the pyverbs suites
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "pyverbs-tests"))
-from efa_vm_lib import run  # noqa: E402
-from efa_vm_lib import expect_int as expect_int_or_none  # noqa: E402
+from efastack import abi
+from efastack.guest import require_int as expect_int
+from efastack.guest import run
 
-ATTR_SIZE = 32          # sizeof(struct efadv_device_attr)
+ATTR = abi.struct("efadv_device_attr")
 RAW_LEN = 64            # the probe's buffer
-# struct efadv_device_attr
-ATTR_FORMAT = "<QIIHHHHII"
-ATTR_FIELDS = ("comp_mask", "max_sq_wr", "max_rq_wr", "max_sq_sge",
-               "max_rq_sge", "inline_buf_size", "inline_buf_size_ex",
-               "device_caps", "max_rdma_size")
-END_OF_INLINE_BUF_SIZE = 22   # the smallest inlen accepted
-
-
-def expect_int(name):
-    value = expect_int_or_none(name)
-    assert value is not None, f"no expectation for {name} (run via vm-suite)"
-    return value
+# the smallest inlen accepted (efadv.h; efa_fill_efadv_device_attr)
+END_OF_INLINE_BUF_SIZE = ATTR.end("inline_buf_size")
 
 
 def probe(*args):
@@ -98,7 +85,7 @@ def test_devinfo_of_every_device(devices):
     for name in devices:
         out = run("ibv_devinfo", "-v", "-d", name)
         fields = dict(re.findall(r"^\s*(\w+):\s+(\S+)", out, re.M))
-        assert int(fields["vendor_id"], 0) == 0x1d0f
+        assert int(fields["vendor_id"], 0) == abi.C.EFA_PCI_VENDOR_ID_AMAZON
         assert int(fields["max_qp_wr"]) == max_qp_wr
         assert int(fields["max_pd"]) == expect_int("max_pd")
         assert fields["state"] == "PORT_ACTIVE"
@@ -144,25 +131,24 @@ def test_pyverbs_efa_context(device):
 def test_old_caller_full_struct_of_rdma_core_44(device):
     """rdma-core 44's struct has the same 32 bytes, with reserved[2] where
     inline_buf_size_ex is now: it gets every field it knows."""
-    rc, buf = raw(device, ATTR_SIZE, 0x5a, 0x5a)
+    rc, buf = raw(device, ATTR.size, 0x5a, 0x5a)
     assert rc == 0
-    assert dict(zip(ATTR_FIELDS, struct.unpack_from(ATTR_FORMAT, buf))) == expected_attr()
-    assert buf[ATTR_SIZE:] == b"\x5a" * (RAW_LEN - ATTR_SIZE)
+    assert ATTR.unpack(buf) == expected_attr()
+    assert buf[ATTR.size:] == b"\x5a" * (RAW_LEN - ATTR.size)
 
 
-@pytest.mark.parametrize("inlen", [END_OF_INLINE_BUF_SIZE, 24, 28])
+@pytest.mark.parametrize("inlen", [END_OF_INLINE_BUF_SIZE, ATTR.end("inline_buf_size_ex"),
+                                   ATTR.end("device_caps")])
 def test_old_caller_shorter_struct(device, inlen):
     """A caller whose struct ends early gets the fields it has, whole, and
     not a byte beyond its struct."""
     rc, buf = raw(device, inlen, 0x5a, 0x5a)
     assert rc == 0
-    padded = buf[:inlen] + bytes(ATTR_SIZE - inlen)
-    got = dict(zip(ATTR_FIELDS, struct.unpack_from(ATTR_FORMAT, padded)))
+    got = ATTR.unpack(buf[:inlen] + bytes(ATTR.size - inlen))
     want = expected_attr()
-    for field in ATTR_FIELDS:
-        offset = struct.calcsize(ATTR_FORMAT[:1 + ATTR_FIELDS.index(field)])
-        end = offset + struct.calcsize("<" + ATTR_FORMAT[1 + ATTR_FIELDS.index(field)])
-        assert got[field] == (want[field] if end <= inlen else 0), field
+    for field in ATTR.fields:
+        whole = ATTR.end(field.name) <= inlen
+        assert got[field.name] == (want[field.name] if whole else 0), field.name
     assert buf[inlen:] == b"\x5a" * (RAW_LEN - inlen)
 
 
@@ -176,15 +162,15 @@ def test_too_short_is_einval(device, inlen):
 def test_newer_caller_with_zeroed_tail(device):
     rc, buf = raw(device, RAW_LEN, 0x5a, 0)
     assert rc == 0
-    assert dict(zip(ATTR_FIELDS, struct.unpack_from(ATTR_FORMAT, buf))) == expected_attr()
-    assert buf[ATTR_SIZE:] == bytes(RAW_LEN - ATTR_SIZE)
+    assert ATTR.unpack(buf) == expected_attr()
+    assert buf[ATTR.size:] == bytes(RAW_LEN - ATTR.size)
 
 
-@pytest.mark.parametrize("inlen", [ATTR_SIZE + 1, 40, RAW_LEN])
+@pytest.mark.parametrize("inlen", [ATTR.size + 1, 40, RAW_LEN])
 def test_newer_caller_with_unknown_bytes_is_einval(device, inlen):
     rc, buf = raw(device, inlen, 0x5a, 0x01)
     assert rc == errno.EINVAL
-    assert buf == b"\x5a" * ATTR_SIZE + b"\x01" * (RAW_LEN - ATTR_SIZE)
+    assert buf == b"\x5a" * ATTR.size + b"\x01" * (RAW_LEN - ATTR.size)
 
 
 def test_calls_of_later_issues_are_eopnotsupp(device):

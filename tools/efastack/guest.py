@@ -1,9 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """What every suite running inside a test VM (tools/efa-vm) needs: the
-expectations the host passes (EFA_EXPECT_*, EFA_PROP_*), commands, sysfs
-and hw counters, and the device model's object counts.
+expectations the host passes, commands, sysfs and hw counters, and the
+device model's object counts.
 
-pyverbs-tests/, kernel-module/tests/ and providers/tests/ all import it.
+Expectations: tools/efa-vm exports the value of every device property as
+EFA_PROP_<KEY> (--prop max-qp=64 is EFA_PROP_MAX_QP=64; properties left
+alone carry the model's default), and the suite table (efastack.suites) adds
+what else a suite must find as EFA_EXPECT_<KEY>.  expect() looks in that
+order.
 """
 import os
 import subprocess
@@ -11,13 +15,17 @@ import time
 
 import pytest
 
+from efastack import abi
+from efastack import objects as objects_file
+
 SYS_IB = "/sys/class/infiniband"
+PCI_DEVICES = "/sys/bus/pci/devices"
 
 
 def expect(name, default=None):
     """One expected value, as a string (default if unset): what the host
     says to expect (EFA_EXPECT_*), else what it configured the devices with
-    (tools/efa-vm exports each --prop as EFA_PROP_*)."""
+    (EFA_PROP_*)."""
     key = name.upper().replace("-", "_")
     return os.environ.get("EFA_EXPECT_" + key,
                           os.environ.get("EFA_PROP_" + key, default))
@@ -26,6 +34,14 @@ def expect(name, default=None):
 def expect_int(name, default=None):
     value = expect(name)
     return int(value, 0) if value is not None else default
+
+
+def require_int(name):
+    """expect_int() for values the host must have given."""
+    value = expect_int(name)
+    assert value is not None, (f"no expectation for {name}: run the suite "
+                               "through tools/run-tests (EFA_EXPECT_/EFA_PROP_)")
+    return value
 
 
 def run(*cmd, check=True):
@@ -52,6 +68,11 @@ def efa_device_names():
     return sorted(n for n in os.listdir(SYS_IB) if n.startswith("efa_"))
 
 
+def pci_name(ibdev):
+    """The PCI address (0000:00:01.0) of an RDMA device."""
+    return os.path.basename(os.readlink(f"{SYS_IB}/{ibdev}/device"))
+
+
 def counter(ibdev, name, port=None):
     """A device (or, with port, a port) hw counter."""
     path = (f"{SYS_IB}/{ibdev}/ports/{port}/hw_counters/{name}" if port
@@ -67,28 +88,28 @@ def fresh_counter(ibdev, name, port=None):
 
 def efa_pci_devices():
     """Every EFA PCI function, bound or not, in slot order."""
-    root = "/sys/bus/pci/devices"
-    return sorted(d for d in os.listdir(root)
-                  if read(f"{root}/{d}/vendor") == "0x1d0f")
+    vendor = abi.value("EFA_PCI_VENDOR_ID_AMAZON")
+    return sorted(d for d in os.listdir(PCI_DEVICES)
+                  if int(read(f"{PCI_DEVICES}/{d}/vendor"), 16) == vendor)
 
 
 def device_objects(pci):
-    """What the device model holds: {class: (live, dropped)}, or None
-    outside an efa-vm guest.
+    """What the device model at PCI holds: {class: (live, dropped)}, exact
+    at the time of the call; skips the test outside an efa-vm guest.
 
     tools/efa-vm gives device i (in slot order) the objects file efa<i>.objects
     in the results share the guest sees as $EFA_VM_RESULTS.
     """
     results = os.environ.get("EFA_VM_RESULTS")
     if not results:
-        return None
+        pytest.skip("not in an efa-vm guest: no device objects file")
     idx = efa_pci_devices().index(pci)
-    objects = {}
-    with open(f"{results}/efa{idx}.objects") as f:
-        for line in f:
-            cls, live, dropped = line.split()
-            objects[cls] = (int(live), int(dropped))
-    return objects
+    return objects_file.read_in_guest(f"{results}/efa{idx}.objects")
+
+
+def live_objects(pci):
+    """{class: live} of device_objects()."""
+    return {cls: counts[0] for cls, counts in device_objects(pci).items()}
 
 
 def wait_for(predicate, timeout, what, interval=0.05):

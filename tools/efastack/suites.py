@@ -1,0 +1,198 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Every test suite of the stack, as rows of one table (SUITES), which
+tools/run-tests runs and lists (--list).
+
+A row is one suite: pytest files (or a ctest build folder) run on the host,
+or pytest files run inside a test VM (tools/efa-vm) on each of its kernels
+with each of its driver/provider pairs, with its devices, their properties
+and what else the tests must find (EFA_EXPECT_*).  One row on two kernels
+with four pairs is eight runs, named NAME/KERNEL/DRIVER-PROVIDER.
+
+Runs whose VMs are set up alike (kernel, driver, provider, devices, CPUs,
+properties, kernel arguments, leak check) and whose expectations agree share
+one boot and one pytest session, in table order: booting and starting pytest
+cost seconds each under TCG.  So suites that can live with the same device
+properties use the same ones (SHARED_PROPS), and a suite that disturbs the
+others (reload cycles) comes last.
+
+Adding a suite: write the tests (pytest; in a VM they import efastack.guest),
+add a row here, check it with `tools/run-tests --list` and run it with
+`tools/run-tests --suite NAME`.
+
+Values in expect and env may be callables: they are called when the run
+starts, with the Run (so a value can depend on the kernel or the driver, or
+be computed from the C headers through efastack.abi).
+"""
+import dataclasses
+import os
+
+from efastack import abi, build, kernels
+
+
+@dataclasses.dataclass(frozen=True)
+class Suite:
+    name: str
+    what: str                       # one line: what it shows
+    where: str                      # "host" or "vm"
+    tests: tuple = ()               # pytest paths, relative to the repository
+    ctest: str | None = None        # or: a ctest build folder (host)
+    needs: tuple = ()               # builds: host, provider, qemu, our-ko, upstream-ko
+    kernels: tuple = ()             # vm: a run on each
+    pairs: tuple = ()               # vm: (driver, provider) pairs, a run each
+    devices: int = 1
+    smp: int = 1
+    props: tuple = ()               # device properties, ("key", "value") pairs
+    kernel_args: tuple = ()
+    expect: tuple = ()              # EFA_EXPECT_<KEY> values, (KEY, value) pairs
+    expect_when: tuple = ()         # ({"driver": .., "kernel": ..}, ((KEY, value), ...)), ...
+    env: tuple = ()                 # other environment, (NAME, value) pairs
+    check_leaks: bool = True        # vm: rmmod efa after the tests, device must hold nothing
+    timeout: int = 900
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One suite on one kernel with one driver/provider pair (vm), or as is (host)."""
+    suite: Suite
+    kernel: str | None = None
+    driver: str | None = None
+    provider: str | None = None
+
+    @property
+    def name(self):
+        if self.suite.where == "host":
+            return self.suite.name
+        return f"{self.suite.name}/{self.kernel}/{self.driver}-{self.provider}"
+
+    def _matches(self, cond):
+        return all(getattr(self, k) == v for k, v in cond.items())
+
+    def _value(self, value):
+        return str(value(self) if callable(value) else value)
+
+    def expectations(self):
+        values = dict(self.suite.expect)
+        for cond, extra in self.suite.expect_when:
+            if self._matches(cond):
+                values.update(extra)
+        return {f"EFA_EXPECT_{k}": self._value(v) for k, v in values.items()}
+
+    def environment(self):
+        return {k: self._value(v) for k, v in self.suite.env}
+
+    def properties(self):
+        return {k: self._value(v) for k, v in self.suite.props}
+
+
+def runs(suites=None):
+    """Every run of SUITES (default: all), host runs first, then by kernel."""
+    suites = SUITES if suites is None else suites
+    out = [Run(s) for s in suites if s.where == "host"]
+    for kernel in kernels.SUPPORTED:
+        for s in suites:
+            if s.where == "vm" and kernel in s.kernels:
+                out += [Run(s, kernel, d, p) for d, p in s.pairs]
+    return out
+
+
+# ---- values computed from the headers and the builds ------------------------
+
+def _features_without(*excluded):
+    """supported-features: every feature the model knows but EXCLUDED."""
+    ids = abi.enum("efa_admin_aq_feature_id")
+    return sum(1 << v for n, v in ids.items() if n not in excluded and v < 64)
+
+
+def _efadv_caps(*names):
+    return hex(sum(abi.value(f"EFADV_DEVICE_ATTR_CAPS_{n}") for n in names))
+
+
+def _provider_file(path):
+    return lambda run: os.path.realpath(f"{build.provider_dir()}/{path}")
+
+
+def _rdma_core_source(run):
+    return build.cmake_cache_value(build.provider_dir(), "RDMA_CORE_SOURCE_DIR") or ""
+
+
+ALL_PAIRS = (("upstream", "stock"), ("upstream", "ours"), ("ours", "stock"), ("ours", "ours"))
+BOTH_KERNELS = kernels.SUPPORTED
+
+# The properties of the VMs the discovery, provider, rdma-core and reload
+# suites share (one boot per kernel and driver/provider pair): each differs
+# from the model's default, and the suites expect them back through the stack.
+SHARED_PROPS = (("guid", "0x0a1b2c3d4e5f6071"), ("max-qp", "100"), ("max-cq", "200"),
+                ("max-pd", "300"), ("max-mr", "4000"), ("max-ah", "500"),
+                ("max-cq-depth", "4096"), ("max-sq-depth", "512"),
+                ("max-rq-depth", "2048"), ("keep-alive-ms", "500"),
+                ("max-wr-send-sges", "3"), ("max-wr-recv-sges", "4"),
+                ("inline-buf-size-ex", "80"), ("max-rdma-size", "0x20000000"),
+                ("max-llq-size", "16384"))
+
+SUITES = (
+    # ---- host -----------------------------------------------------------
+    Suite("core", "device-core unit tests, ABI header and uverbs layout checks (milliseconds)",
+          "host", ctest="build", needs=("host",)),
+    Suite("harness-unit", "efastack: ABI constants from the headers, objects file, suite table",
+          "host", tests=("tools/efastack/tests/test_abi.py", "tools/efastack/tests/test_units.py")),
+    Suite("kernel-build", "efa.ko W=1 -Werror on every kernel, sparse, checkpatch",
+          "host", tests=("kernel-module/tests/test_build.py",)),
+    Suite("provider-host", "libefa.so.1 build, exports, header, layout, install",
+          "host", ctest="build/providers", needs=("provider",)),
+    Suite("harness-vm", "efa-vm: output complete and in order (MBs, busy host), verdicts, options",
+          "host", tests=("tools/efastack/tests/test_vm.py",), needs=("qemu",)),
+
+    # ---- in a VM --------------------------------------------------------
+    Suite("hostile-driver", "the model answers a hostile driver (no efa.ko) and survives",
+          "vm", tests=("emulator/tests/guest_admin_fuzz.py",),
+          kernels=("6.1",), pairs=(("none", "stock"),), check_leaks=False),
+    Suite("fidelity", "each driver/provider pair discovers the model, processes exit clean",
+          "vm", tests=("pyverbs-tests",), kernels=BOTH_KERNELS, pairs=ALL_PAIRS,
+          devices=2, props=SHARED_PROPS, expect=(("DEVICES", 2),),
+          # 6.1's upstream driver does not read the GUID from the device
+          expect_when=(({"driver": "upstream", "kernel": "6.1"}, (("NODE_GUID_ORDER", "none"),)),)),
+    Suite("driver-full", "our efa.ko: 2 devices, 2 CPUs (2 EQs each), 400 Gb/s, QUEUE_ATTR_2",
+          "vm", tests=("kernel-module/tests/test_efa_driver.py",), kernels=BOTH_KERNELS,
+          pairs=(("ours", "stock"),), devices=2, smp=2,
+          props=(("keep-alive-ms", "300"), ("link-speed-gbps", "400"),
+                 ("inline-buf-size-ex", "64"))),
+    Suite("driver-sparse", "our efa.ko: no QUEUE_ATTR_2 or EQs, 1600 Gb/s, 4 PDs, "
+          "sparse keep-alives, 1 s admin timeout, BAR0 mappable",
+          "vm", tests=("kernel-module/tests/test_efa_driver.py",), kernels=BOTH_KERNELS,
+          pairs=(("ours", "stock"),),
+          props=(("supported-features",
+                  lambda run: _features_without("EFA_ADMIN_EVENT_QUEUE_ATTR",
+                                                "EFA_ADMIN_QUEUE_ATTR_2")),
+                 ("keep-alive-ms", "2000"), ("driver-watchdog-timeout", "700"),
+                 ("link-speed-gbps", "1600"), ("max-pd", "4"),
+                 ("admin-cmd-timeout-100ms", "10")),
+          kernel_args=("iomem=relaxed",),   # user space maps BAR0 to mask a vector
+          expect=(("EQS", 0), ("WATCHDOG_MS", 700), ("INLINE_BUF_SIZE_EX", 32),
+                  ("ADMIN_TIMEOUT_MS", 1000))),
+    Suite("provider", "our libefa over an EFA kernel driver: contexts, PDs, efadv, libfabric",
+          "vm", tests=("providers/tests/test_provider_vm.py",), needs=("provider",),
+          kernels=BOTH_KERNELS, pairs=(("upstream", "ours"), ("ours", "ours")),
+          devices=2, props=SHARED_PROPS,
+          # The kernel adds CQ_WITH_SGID; 6.1's upstream driver knows only
+          # read and RNR retry; no upstream driver passes inline_buf_size_ex on.
+          expect=(("DEVICES", 2),
+                  ("EFADV_DEVICE_CAPS", lambda run: _efadv_caps(
+                      "RDMA_READ", "RNR_RETRY", "CQ_WITH_SGID", "RDMA_WRITE",
+                      "UNSOLICITED_WRITE_RECV")),
+                  ("EFADV_INLINE_BUF_SIZE_EX", 80),
+                  ("PROVIDER_LIB", _provider_file("libefa.so.1"))),
+          expect_when=(({"driver": "upstream"}, (("EFADV_INLINE_BUF_SIZE_EX", 32),)),
+                       ({"driver": "upstream", "kernel": "6.1"},
+                        (("EFADV_DEVICE_CAPS", lambda run: _efadv_caps(
+                            "RDMA_READ", "RNR_RETRY", "CQ_WITH_SGID")),))),
+          env=(("EFA_PROBE", _provider_file("tests/efadv-probe")),
+               ("EFA_HIDE_CREATE_AH", _provider_file("tests/hide_create_ah_udata.so")))),
+    Suite("rdma-core-efa", "rdma-core 56.1's own EFA tests (tests/test_efadv.py) with our libefa",
+          "vm", tests=("providers/tests/test_rdma_core_efa.py",), needs=("provider",),
+          kernels=BOTH_KERNELS, pairs=(("ours", "ours"),), devices=2, props=SHARED_PROPS,
+          env=(("EFA_RDMA_CORE_SOURCE", _rdma_core_source),)),
+    Suite("reload", "20 unload/reload cycles of efa.ko leave nothing behind",
+          "vm", tests=("kernel-module/tests/test_reload.py",), kernels=BOTH_KERNELS,
+          pairs=(("upstream", "stock"), ("ours", "stock")), devices=2, props=SHARED_PROPS,
+          expect=(("DEVICES", 2),)),
+)
