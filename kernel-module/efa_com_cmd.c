@@ -372,8 +372,8 @@ int efa_com_create_eq(struct efa_com_dev *edev,
 	cmd.aq_common_descriptor.opcode = EFA_ADMIN_CREATE_EQ;
 	cmd.depth = cpu_to_le16(params->depth);
 	cmd.msix_vec = params->msix_vec;
-	cmd.caps = FIELD_PREP(EFA_ADMIN_CREATE_EQ_CMD_ENTRY_SIZE_WORDS_MASK,
-			      params->entry_size / 4);
+	EFA_SET(&cmd.caps, EFA_ADMIN_CREATE_EQ_CMD_ENTRY_SIZE_WORDS,
+		params->entry_size / 4);
 	efa_com_set_dma_addr(params->dma_addr, &cmd.ba);
 	cmd.event_bitmask = cpu_to_le32(params->event_bitmask);
 	err = efa_com_exec(edev, &cmd, &resp);

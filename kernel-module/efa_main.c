@@ -133,18 +133,16 @@ static irqreturn_t efa_comp_intr(int irq, void *data)
 static void efa_eq_event(struct efa_com_eq *ceq, struct efa_admin_eqe *eqe)
 {
 	struct efa_eq *eq = container_of(ceq, struct efa_eq, ceq);
-	u32 common = le32_to_cpu(eqe->common);
+	u32 type = EFA_GET(&eqe->common, EFA_ADMIN_EQE_EVENT_TYPE);
 
 	/* no CQ can ask for notifications yet */
-	if (FIELD_GET(EFA_ADMIN_EQE_EVENT_TYPE_MASK, common) ==
-	    EFA_ADMIN_EQE_EVENT_TYPE_COMPLETION)
+	if (type == EFA_ADMIN_EQE_EVENT_TYPE_COMPLETION)
 		ibdev_dbg_ratelimited(&eq->dev->ibdev,
 				      "EQ %u: completion event for unknown CQ %u\n",
 				      ceq->eqn, le16_to_cpu(eqe->u.comp_event.cqn));
 	else
 		ibdev_dbg_ratelimited(&eq->dev->ibdev,
-				      "EQ %u: event of unknown type %u\n", ceq->eqn,
-				      FIELD_GET(EFA_ADMIN_EQE_EVENT_TYPE_MASK, common));
+				      "EQ %u: event of unknown type %u\n", ceq->eqn, type);
 }
 
 static void efa_setup_irq(struct efa_dev *dev, struct efa_irq *irq,
@@ -466,24 +464,15 @@ static void efa_set_host_info(struct efa_dev *dev)
 		sizeof(info->kernel_ver_str));
 	info->os_type = cpu_to_le32(EFA_ADMIN_OS_LINUX);
 	info->kernel_ver = cpu_to_le32(efa_kernel_version());
-	info->driver_ver =
-		cpu_to_le32(FIELD_PREP(EFA_ADMIN_HOST_INFO_DRIVER_MAJOR_MASK,
-				       EFA_DRV_VERSION_MAJOR) |
-			    FIELD_PREP(EFA_ADMIN_HOST_INFO_DRIVER_MINOR_MASK,
-				       EFA_DRV_VERSION_MINOR) |
-			    FIELD_PREP(EFA_ADMIN_HOST_INFO_DRIVER_SUB_MINOR_MASK,
-				       EFA_DRV_VERSION_SUBMINOR));
-	info->bdf = cpu_to_le16(FIELD_PREP(EFA_ADMIN_HOST_INFO_BUS_MASK,
-					   pdev->bus->number) |
-				FIELD_PREP(EFA_ADMIN_HOST_INFO_DEVICE_MASK,
-					   PCI_SLOT(pdev->devfn)) |
-				FIELD_PREP(EFA_ADMIN_HOST_INFO_FUNCTION_MASK,
-					   PCI_FUNC(pdev->devfn)));
-	info->spec_ver =
-		cpu_to_le16(FIELD_PREP(EFA_ADMIN_HOST_INFO_SPEC_MAJOR_MASK,
-				       EFA_COMMON_SPEC_VERSION_MAJOR) |
-			    FIELD_PREP(EFA_ADMIN_HOST_INFO_SPEC_MINOR_MASK,
-				       EFA_COMMON_SPEC_VERSION_MINOR));
+	EFA_SET(&info->driver_ver, EFA_ADMIN_HOST_INFO_DRIVER_MAJOR, EFA_DRV_VERSION_MAJOR);
+	EFA_SET(&info->driver_ver, EFA_ADMIN_HOST_INFO_DRIVER_MINOR, EFA_DRV_VERSION_MINOR);
+	EFA_SET(&info->driver_ver, EFA_ADMIN_HOST_INFO_DRIVER_SUB_MINOR,
+		EFA_DRV_VERSION_SUBMINOR);
+	EFA_SET(&info->bdf, EFA_ADMIN_HOST_INFO_BUS, pdev->bus->number);
+	EFA_SET(&info->bdf, EFA_ADMIN_HOST_INFO_DEVICE, PCI_SLOT(pdev->devfn));
+	EFA_SET(&info->bdf, EFA_ADMIN_HOST_INFO_FUNCTION, PCI_FUNC(pdev->devfn));
+	EFA_SET(&info->spec_ver, EFA_ADMIN_HOST_INFO_SPEC_MAJOR, EFA_COMMON_SPEC_VERSION_MAJOR);
+	EFA_SET(&info->spec_ver, EFA_ADMIN_HOST_INFO_SPEC_MINOR, EFA_COMMON_SPEC_VERSION_MINOR);
 	/* built out of tree, and no GPUDirect */
 	info->flags = 0;
 

@@ -182,6 +182,7 @@ struct efa_admin_comp_event {
 	__le16 reserved;
 	__le32 reserved2;
 };
+EFA_HW_SIZE_CHECK(efa_admin_comp_event, 8);
 
 struct efa_admin_eqe {
 	/* [0] phase [8:1] event_type */
@@ -269,11 +270,13 @@ EFA_HW_SIZE_CHECK(efa_admin_modify_qp_cmd, 32);
 struct efa_admin_modify_qp_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
 };
+EFA_HW_SIZE_CHECK(efa_admin_modify_qp_resp, 8);
 
 struct efa_admin_query_qp_cmd {
 	struct efa_admin_aq_common_desc aq_common_desc;
 	__le32 qp_handle;
 };
+EFA_HW_SIZE_CHECK(efa_admin_query_qp_cmd, 8);
 
 struct efa_admin_query_qp_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
@@ -290,10 +293,12 @@ struct efa_admin_destroy_qp_cmd {
 	struct efa_admin_aq_common_desc aq_common_desc;
 	__le32 qp_handle;
 };
+EFA_HW_SIZE_CHECK(efa_admin_destroy_qp_cmd, 8);
 
 struct efa_admin_destroy_qp_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
 };
+EFA_HW_SIZE_CHECK(efa_admin_destroy_qp_resp, 8);
 
 #define EFA_ADMIN_CREATE_QP_CMD_SQ_VIRT_MASK			0x01u
 #define EFA_ADMIN_CREATE_QP_CMD_RQ_VIRT_MASK			0x02u
@@ -322,16 +327,19 @@ struct efa_admin_create_ah_resp {
 	__le16 ah;
 	__le16 reserved;
 };
+EFA_HW_SIZE_CHECK(efa_admin_create_ah_resp, 12);
 
 struct efa_admin_destroy_ah_cmd {
 	struct efa_admin_aq_common_desc aq_common_desc;
 	__le16 ah;
 	__le16 pd;
 };
+EFA_HW_SIZE_CHECK(efa_admin_destroy_ah_cmd, 8);
 
 struct efa_admin_destroy_ah_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
 };
+EFA_HW_SIZE_CHECK(efa_admin_destroy_ah_resp, 8);
 
 /* ---- MR ---------------------------------------------------------------- */
 
@@ -371,10 +379,12 @@ struct efa_admin_dereg_mr_cmd {
 	struct efa_admin_aq_common_desc aq_common_desc;
 	__le32 l_key;
 };
+EFA_HW_SIZE_CHECK(efa_admin_dereg_mr_cmd, 8);
 
 struct efa_admin_dereg_mr_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
 };
+EFA_HW_SIZE_CHECK(efa_admin_dereg_mr_resp, 8);
 
 #define EFA_ADMIN_REG_MR_CMD_PHYS_PAGE_SIZE_SHIFT_MASK	0x1fu
 #define EFA_ADMIN_REG_MR_CMD_MEM_ADDR_PHY_MODE_EN_MASK	0x80u
@@ -420,10 +430,12 @@ struct efa_admin_destroy_cq_cmd {
 	__le16 cq_idx;
 	__le16 reserved1;
 };
+EFA_HW_SIZE_CHECK(efa_admin_destroy_cq_cmd, 8);
 
 struct efa_admin_destroy_cq_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
 };
+EFA_HW_SIZE_CHECK(efa_admin_destroy_cq_resp, 8);
 
 #define EFA_ADMIN_CREATE_CQ_CMD_INTERRUPT_MODE_ENABLED_MASK	0x20u
 #define EFA_ADMIN_CREATE_CQ_CMD_VIRT_MASK			0x40u
@@ -452,6 +464,7 @@ struct efa_admin_basic_stats {
 	__le64 rx_pkts;
 	__le64 rx_drops;
 };
+EFA_HW_SIZE_CHECK(efa_admin_basic_stats, 40);
 
 struct efa_admin_messages_stats {
 	__le64 send_bytes;
@@ -459,6 +472,7 @@ struct efa_admin_messages_stats {
 	__le64 recv_bytes;
 	__le64 recv_wrs;
 };
+EFA_HW_SIZE_CHECK(efa_admin_messages_stats, 32);
 
 struct efa_admin_rdma_read_stats {
 	__le64 read_wrs;
@@ -466,6 +480,7 @@ struct efa_admin_rdma_read_stats {
 	__le64 read_wr_err;
 	__le64 read_resp_bytes;
 };
+EFA_HW_SIZE_CHECK(efa_admin_rdma_read_stats, 32);
 
 struct efa_admin_rdma_write_stats {
 	__le64 write_wrs;
@@ -473,6 +488,7 @@ struct efa_admin_rdma_write_stats {
 	__le64 write_wr_err;
 	__le64 write_recv_bytes;
 };
+EFA_HW_SIZE_CHECK(efa_admin_rdma_write_stats, 32);
 
 struct efa_admin_network_stats {
 	__le64 retrans_bytes;
@@ -481,6 +497,7 @@ struct efa_admin_network_stats {
 	__le64 unresponsive_remote_events;
 	__le64 impaired_remote_conn_events;
 };
+EFA_HW_SIZE_CHECK(efa_admin_network_stats, 40);
 
 struct efa_admin_acq_get_stats_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
@@ -502,6 +519,7 @@ struct efa_admin_get_set_feature_common_desc {
 	__u8 feature_id;
 	__le16 reserved16;
 };
+EFA_HW_SIZE_CHECK(efa_admin_get_set_feature_common_desc, 4);
 
 struct efa_admin_feature_device_attr_desc {
 	/* bit N set: feature id N is supported */
@@ -571,12 +589,14 @@ struct efa_admin_event_queue_attr_desc {
 	/* bit 0: completion events */
 	__le32 event_bitmask;
 };
+EFA_HW_SIZE_CHECK(efa_admin_event_queue_attr_desc, 12);
 
 struct efa_admin_feature_aenq_desc {
 	/* bit N: AENQ group N */
 	__le32 supported_groups;
 	__le32 enabled_groups;
 };
+EFA_HW_SIZE_CHECK(efa_admin_feature_aenq_desc, 8);
 
 struct efa_admin_feature_network_attr_desc {
 	/* network byte order */
@@ -592,6 +612,7 @@ struct efa_admin_hw_hints {
 	__le16 admin_completion_timeout;
 	__le16 poll_interval;
 };
+EFA_HW_SIZE_CHECK(efa_admin_hw_hints, 8);
 
 struct efa_admin_get_feature_cmd {
 	struct efa_admin_aq_common_desc aq_common_descriptor;
@@ -669,42 +690,50 @@ EFA_HW_SIZE_CHECK(efa_admin_host_info, 180);
 struct efa_admin_alloc_pd_cmd {
 	struct efa_admin_aq_common_desc aq_common_descriptor;
 };
+EFA_HW_SIZE_CHECK(efa_admin_alloc_pd_cmd, 4);
 
 struct efa_admin_alloc_pd_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
 	__le16 pd;
 	__le16 reserved;
 };
+EFA_HW_SIZE_CHECK(efa_admin_alloc_pd_resp, 12);
 
 struct efa_admin_dealloc_pd_cmd {
 	struct efa_admin_aq_common_desc aq_common_descriptor;
 	__le16 pd;
 	__le16 reserved;
 };
+EFA_HW_SIZE_CHECK(efa_admin_dealloc_pd_cmd, 8);
 
 struct efa_admin_dealloc_pd_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
 };
+EFA_HW_SIZE_CHECK(efa_admin_dealloc_pd_resp, 8);
 
 struct efa_admin_alloc_uar_cmd {
 	struct efa_admin_aq_common_desc aq_common_descriptor;
 };
+EFA_HW_SIZE_CHECK(efa_admin_alloc_uar_cmd, 4);
 
 struct efa_admin_alloc_uar_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
 	__le16 uar;
 	__le16 reserved;
 };
+EFA_HW_SIZE_CHECK(efa_admin_alloc_uar_resp, 12);
 
 struct efa_admin_dealloc_uar_cmd {
 	struct efa_admin_aq_common_desc aq_common_descriptor;
 	__le16 uar;
 	__le16 reserved;
 };
+EFA_HW_SIZE_CHECK(efa_admin_dealloc_uar_cmd, 8);
 
 struct efa_admin_dealloc_uar_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
 };
+EFA_HW_SIZE_CHECK(efa_admin_dealloc_uar_resp, 8);
 
 struct efa_admin_create_eq_cmd {
 	struct efa_admin_aq_common_desc aq_common_descriptor;
@@ -725,16 +754,19 @@ struct efa_admin_create_eq_resp {
 	__le16 eqn;
 	__le16 reserved;
 };
+EFA_HW_SIZE_CHECK(efa_admin_create_eq_resp, 12);
 
 struct efa_admin_destroy_eq_cmd {
 	struct efa_admin_aq_common_desc aq_common_descriptor;
 	__le16 eqn;
 	__le16 reserved;
 };
+EFA_HW_SIZE_CHECK(efa_admin_destroy_eq_cmd, 8);
 
 struct efa_admin_destroy_eq_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
 };
+EFA_HW_SIZE_CHECK(efa_admin_destroy_eq_resp, 8);
 
 #define EFA_ADMIN_CREATE_EQ_CMD_ENTRY_SIZE_WORDS_MASK	0x1fu
 #define EFA_ADMIN_CREATE_EQ_CMD_VIRT_MASK		0x40u

@@ -47,9 +47,9 @@ static uint8_t read_ctrl_buff(struct efa_core *core,
 			      const struct efa_admin_ctrl_buff_info *info,
 			      void *buf, size_t len)
 {
-	uint32_t length = efa_from_le32(info->length);
-	uint64_t addr = ((uint64_t)efa_from_le32(info->address.mem_addr_high) << 32) |
-			efa_from_le32(info->address.mem_addr_low);
+	uint32_t length = efa_hw_le32_to_cpu(info->length);
+	uint64_t addr = ((uint64_t)efa_hw_le32_to_cpu(info->address.mem_addr_high) << 32) |
+			efa_hw_le32_to_cpu(info->address.mem_addr_low);
 
 	if (length < len || length > EFA_MAX_CTRL_BUFF_LEN)
 		return illegal(core, "control buffer length %u out of range", length);
@@ -66,40 +66,40 @@ static uint8_t read_ctrl_buff(struct efa_core *core,
 static void fill_device_attr(const struct efa_core_config *cfg,
 			     struct efa_admin_feature_device_attr_desc *d)
 {
-	d->supported_features = efa_le64(cfg->supported_features);
-	d->page_size_cap = efa_le64(cfg->page_size_cap);
-	d->fw_version = efa_le32(cfg->fw_version);
-	d->admin_api_version = efa_le32(cfg->admin_api_version);
-	d->device_version = efa_le32(cfg->device_version);
-	d->db_bar = efa_le16(cfg->db_bar);
+	d->supported_features = efa_hw_cpu_to_le64(cfg->supported_features);
+	d->page_size_cap = efa_hw_cpu_to_le64(cfg->page_size_cap);
+	d->fw_version = efa_hw_cpu_to_le32(cfg->fw_version);
+	d->admin_api_version = efa_hw_cpu_to_le32(cfg->admin_api_version);
+	d->device_version = efa_hw_cpu_to_le32(cfg->device_version);
+	d->db_bar = efa_hw_cpu_to_le16(cfg->db_bar);
 	d->phys_addr_width = cfg->phys_addr_width;
 	d->virt_addr_width = cfg->virt_addr_width;
-	d->device_caps = efa_le32(cfg->device_caps);
-	d->max_rdma_size = efa_le32(cfg->max_rdma_size);
-	d->guid = efa_le64(cfg->guid);
-	d->max_link_speed_gbps = efa_le16(cfg->max_link_speed_gbps);
+	d->device_caps = efa_hw_cpu_to_le32(cfg->device_caps);
+	d->max_rdma_size = efa_hw_cpu_to_le32(cfg->max_rdma_size);
+	d->guid = efa_hw_cpu_to_le64(cfg->guid);
+	d->max_link_speed_gbps = efa_hw_cpu_to_le16(cfg->max_link_speed_gbps);
 }
 
 static void fill_queue_attr(const struct efa_core_config *cfg,
 			    struct efa_admin_feature_queue_attr_desc *q)
 {
-	q->max_qp = efa_le32(cfg->max_qp);
-	q->max_sq_depth = efa_le32(cfg->max_sq_depth);
-	q->inline_buf_size = efa_le32(cfg->inline_buf_size);
-	q->max_rq_depth = efa_le32(cfg->max_rq_depth);
-	q->max_cq = efa_le32(cfg->max_cq);
-	q->max_cq_depth = efa_le32(cfg->max_cq_depth);
-	q->sub_cqs_per_cq = efa_le16(cfg->sub_cqs_per_cq);
-	q->min_sq_depth = efa_le16(cfg->min_sq_depth);
-	q->max_wr_send_sges = efa_le16(cfg->max_wr_send_sges);
-	q->max_wr_recv_sges = efa_le16(cfg->max_wr_recv_sges);
-	q->max_mr = efa_le32(cfg->max_mr);
-	q->max_mr_pages = efa_le32(cfg->max_mr_pages);
-	q->max_pd = efa_le32(cfg->max_pd);
-	q->max_ah = efa_le32(cfg->max_ah);
-	q->max_llq_size = efa_le32(cfg->max_llq_size);
-	q->max_wr_rdma_sges = efa_le16(cfg->max_wr_rdma_sges);
-	q->max_tx_batch = efa_le16(cfg->max_tx_batch);
+	q->max_qp = efa_hw_cpu_to_le32(cfg->max_qp);
+	q->max_sq_depth = efa_hw_cpu_to_le32(cfg->max_sq_depth);
+	q->inline_buf_size = efa_hw_cpu_to_le32(cfg->inline_buf_size);
+	q->max_rq_depth = efa_hw_cpu_to_le32(cfg->max_rq_depth);
+	q->max_cq = efa_hw_cpu_to_le32(cfg->max_cq);
+	q->max_cq_depth = efa_hw_cpu_to_le32(cfg->max_cq_depth);
+	q->sub_cqs_per_cq = efa_hw_cpu_to_le16(cfg->sub_cqs_per_cq);
+	q->min_sq_depth = efa_hw_cpu_to_le16(cfg->min_sq_depth);
+	q->max_wr_send_sges = efa_hw_cpu_to_le16(cfg->max_wr_send_sges);
+	q->max_wr_recv_sges = efa_hw_cpu_to_le16(cfg->max_wr_recv_sges);
+	q->max_mr = efa_hw_cpu_to_le32(cfg->max_mr);
+	q->max_mr_pages = efa_hw_cpu_to_le32(cfg->max_mr_pages);
+	q->max_pd = efa_hw_cpu_to_le32(cfg->max_pd);
+	q->max_ah = efa_hw_cpu_to_le32(cfg->max_ah);
+	q->max_llq_size = efa_hw_cpu_to_le32(cfg->max_llq_size);
+	q->max_wr_rdma_sges = efa_hw_cpu_to_le16(cfg->max_wr_rdma_sges);
+	q->max_tx_batch = efa_hw_cpu_to_le16(cfg->max_tx_batch);
 }
 
 static bool feature_supported(const struct efa_core *core, uint8_t id)
@@ -133,35 +133,35 @@ static uint8_t get_feature(struct efa_core *core,
 		fill_device_attr(cfg, &resp->u.device_attr);
 		break;
 	case EFA_ADMIN_AENQ_CONFIG:
-		resp->u.aenq.supported_groups = efa_le32(cfg->aenq_supported_groups);
-		resp->u.aenq.enabled_groups = efa_le32(core->aenq_enabled_groups);
+		resp->u.aenq.supported_groups = efa_hw_cpu_to_le32(cfg->aenq_supported_groups);
+		resp->u.aenq.enabled_groups = efa_hw_cpu_to_le32(core->aenq_enabled_groups);
 		break;
 	case EFA_ADMIN_NETWORK_ATTR:
 		memcpy(resp->u.network_attr.addr, cfg->addr, sizeof(cfg->addr));
-		resp->u.network_attr.mtu = efa_le32(cfg->mtu);
+		resp->u.network_attr.mtu = efa_hw_cpu_to_le32(cfg->mtu);
 		break;
 	case EFA_ADMIN_QUEUE_ATTR:
 		fill_queue_attr(cfg, &resp->u.queue_attr);
 		break;
 	case EFA_ADMIN_QUEUE_ATTR_2:
 		resp->u.queue_attr_2.inline_buf_size_ex =
-			efa_le16(cfg->inline_buf_size_ex);
+			efa_hw_cpu_to_le16(cfg->inline_buf_size_ex);
 		break;
 	case EFA_ADMIN_EVENT_QUEUE_ATTR:
-		resp->u.event_queue_attr.max_eq = efa_le32(cfg->max_eq);
-		resp->u.event_queue_attr.max_eq_depth = efa_le32(cfg->max_eq_depth);
+		resp->u.event_queue_attr.max_eq = efa_hw_cpu_to_le32(cfg->max_eq);
+		resp->u.event_queue_attr.max_eq_depth = efa_hw_cpu_to_le32(cfg->max_eq_depth);
 		resp->u.event_queue_attr.event_bitmask =
-			efa_le32(cfg->eq_event_bitmask);
+			efa_hw_cpu_to_le32(cfg->eq_event_bitmask);
 		break;
 	case EFA_ADMIN_HW_HINTS:
 		resp->u.hw_hints.mmio_read_timeout =
-			efa_le16(cfg->hw_hints.mmio_read_timeout);
+			efa_hw_cpu_to_le16(cfg->hw_hints.mmio_read_timeout);
 		resp->u.hw_hints.driver_watchdog_timeout =
-			efa_le16(cfg->hw_hints.driver_watchdog_timeout);
+			efa_hw_cpu_to_le16(cfg->hw_hints.driver_watchdog_timeout);
 		resp->u.hw_hints.admin_completion_timeout =
-			efa_le16(cfg->hw_hints.admin_completion_timeout);
+			efa_hw_cpu_to_le16(cfg->hw_hints.admin_completion_timeout);
 		resp->u.hw_hints.poll_interval =
-			efa_le16(cfg->hw_hints.poll_interval);
+			efa_hw_cpu_to_le16(cfg->hw_hints.poll_interval);
 		break;
 	default:
 		/* HOST_INFO and the like can be set, not read */
@@ -187,9 +187,9 @@ static uint8_t set_host_info(struct efa_core *core,
 	status = read_ctrl_buff(core, &cmd->control_buffer, &info, sizeof(info));
 	if (status)
 		return status;
-	if (efa_from_le32(info.os_type) != EFA_ADMIN_OS_LINUX)
+	if (efa_hw_le32_to_cpu(info.os_type) != EFA_ADMIN_OS_LINUX)
 		return illegal(core, "HOST_INFO os type %u unknown",
-			       efa_from_le32(info.os_type));
+			       efa_hw_le32_to_cpu(info.os_type));
 	core->host_info = info;
 	core->host_info_valid = true;
 	return EFA_ADMIN_SUCCESS;
@@ -216,7 +216,7 @@ static uint8_t set_feature(struct efa_core *core,
 	case EFA_ADMIN_AENQ_CONFIG:
 		if (has_ctrl_buff(entry))
 			return malformed(core, "AENQ_CONFIG with a control buffer");
-		groups = efa_from_le32(cmd->u.aenq.enabled_groups);
+		groups = efa_hw_le32_to_cpu(cmd->u.aenq.enabled_groups);
 		if (groups & ~core->cfg.aenq_supported_groups)
 			return illegal(core, "AENQ groups %#x not supported", groups);
 		if ((groups & ~core->aenq_enabled_groups) & (1u << EFA_ADMIN_KEEP_ALIVE))
@@ -266,14 +266,14 @@ static uint8_t alloc_handle(struct efa_core *core, enum efa_core_object_class cl
 			       core->tables[cls].max);
 		return EFA_ADMIN_RESOURCE_ALLOCATION_FAILURE;
 	}
-	*handle = efa_le16((uint16_t)id);
+	*handle = efa_hw_cpu_to_le16((uint16_t)id);
 	return EFA_ADMIN_SUCCESS;
 }
 
 static uint8_t free_handle(struct efa_core *core, enum efa_core_object_class cls,
 			   __le16 handle, __le16 reserved)
 {
-	uint16_t id = efa_from_le16(handle);
+	uint16_t id = efa_hw_le16_to_cpu(handle);
 
 	if (reserved)
 		return malformed(core, "reserved field set");
@@ -325,12 +325,11 @@ static uint8_t create_eq(struct efa_core *core, const struct efa_admin_aq_entry 
 {
 	const struct efa_admin_create_eq_cmd *cmd = CMD(efa_admin_create_eq_cmd, entry);
 	struct efa_admin_create_eq_resp *resp = RESP(efa_admin_create_eq_resp, resp_entry);
-	uint32_t words = EFA_FIELD_GET(EFA_ADMIN_CREATE_EQ_CMD_ENTRY_SIZE_WORDS_MASK,
-				       cmd->caps);
-	uint16_t depth = efa_from_le16(cmd->depth);
-	uint32_t events = efa_from_le32(cmd->event_bitmask);
-	uint64_t ba = ((uint64_t)efa_from_le32(cmd->ba.mem_addr_high) << 32) |
-		      efa_from_le32(cmd->ba.mem_addr_low);
+	uint32_t words = EFA_GET(&cmd->caps, EFA_ADMIN_CREATE_EQ_CMD_ENTRY_SIZE_WORDS);
+	uint16_t depth = efa_hw_le16_to_cpu(cmd->depth);
+	uint32_t events = efa_hw_le32_to_cpu(cmd->event_bitmask);
+	uint64_t ba = ((uint64_t)efa_hw_le32_to_cpu(cmd->ba.mem_addr_high) << 32) |
+		      efa_hw_le32_to_cpu(cmd->ba.mem_addr_low);
 	struct efa_eq *eq;
 	uint8_t status;
 
@@ -359,7 +358,7 @@ static uint8_t create_eq(struct efa_core *core, const struct efa_admin_aq_entry 
 	status = alloc_handle(core, EFA_OBJ_EQ, &resp->eqn);
 	if (status)
 		return status;
-	eq = &core->eqs[efa_from_le16(resp->eqn)];
+	eq = &core->eqs[efa_hw_le16_to_cpu(resp->eqn)];
 	eq->ba = ba;
 	eq->depth = depth;
 	eq->msix_vec = cmd->msix_vec;

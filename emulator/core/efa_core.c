@@ -28,12 +28,12 @@ void efa_core_config_init(struct efa_core_config *cfg)
 	cfg->dma_addr_width = 48;
 	cfg->reset_timeout_100ms = 10;
 	cfg->admin_cmd_timeout_100ms = 0;
-	cfg->version = EFA_FIELD_PREP(EFA_REGS_VERSION_MAJOR_VERSION_MASK,
+	cfg->version = EFA_HW_FIELD_PREP(EFA_REGS_VERSION_MAJOR_VERSION_MASK,
 				      EFA_ADMIN_API_VERSION_MAJOR) |
-		       EFA_FIELD_PREP(EFA_REGS_VERSION_MINOR_VERSION_MASK,
+		       EFA_HW_FIELD_PREP(EFA_REGS_VERSION_MINOR_VERSION_MASK,
 				      EFA_ADMIN_API_VERSION_MINOR);
 	cfg->controller_version =
-		EFA_FIELD_PREP(EFA_REGS_CONTROLLER_VERSION_SUBMINOR_VERSION_MASK, 1);
+		EFA_HW_FIELD_PREP(EFA_REGS_CONTROLLER_VERSION_SUBMINOR_VERSION_MASK, 1);
 	cfg->msix_vectors = 33;
 
 	cfg->supported_features = (1u << EFA_ADMIN_DEVICE_ATTR) |
@@ -294,11 +294,11 @@ static uint32_t caps_reg(const struct efa_core *core)
 {
 	const struct efa_core_config *cfg = &core->cfg;
 
-	return EFA_FIELD_PREP(EFA_REGS_CAPS_RESET_TIMEOUT_MASK,
+	return EFA_HW_FIELD_PREP(EFA_REGS_CAPS_RESET_TIMEOUT_MASK,
 			      cfg->reset_timeout_100ms) |
-	       EFA_FIELD_PREP(EFA_REGS_CAPS_DMA_ADDR_WIDTH_MASK,
+	       EFA_HW_FIELD_PREP(EFA_REGS_CAPS_DMA_ADDR_WIDTH_MASK,
 			      cfg->dma_addr_width) |
-	       EFA_FIELD_PREP(EFA_REGS_CAPS_ADMIN_CMD_TO_MASK,
+	       EFA_HW_FIELD_PREP(EFA_REGS_CAPS_ADMIN_CMD_TO_MASK,
 			      cfg->admin_cmd_timeout_100ms);
 }
 
@@ -392,8 +392,8 @@ uint32_t efa_core_reg_read(struct efa_core *core, uint32_t offset)
  */
 static void readless_read(struct efa_core *core, uint32_t request)
 {
-	uint16_t req_id = EFA_FIELD_GET(EFA_REGS_MMIO_REG_READ_REQ_ID_MASK, request);
-	uint16_t off = EFA_FIELD_GET(EFA_REGS_MMIO_REG_READ_REG_OFF_MASK, request);
+	uint16_t req_id = EFA_HW_FIELD_GET(EFA_REGS_MMIO_REG_READ_REQ_ID_MASK, request);
+	uint16_t off = EFA_HW_FIELD_GET(EFA_REGS_MMIO_REG_READ_REG_OFF_MASK, request);
 	uint64_t addr = ((uint64_t)core->mmio_resp_hi << 32) | core->mmio_resp_lo;
 	struct efa_admin_mmio_req_read_less_resp resp;
 	uint32_t val;
@@ -406,9 +406,9 @@ static void readless_read(struct efa_core *core, uint32_t request)
 	if (!reg_value(core, off, &val))
 		efa_core_error(core, "readless read of unmapped register %#x", off);
 
-	resp.req_id = efa_le16(req_id);
-	resp.reg_off = efa_le16(off);
-	resp.reg_val = efa_le32(val);
+	resp.req_id = efa_hw_cpu_to_le16(req_id);
+	resp.reg_off = efa_hw_cpu_to_le16(off);
+	resp.reg_val = efa_hw_cpu_to_le32(val);
 	if (core->ops->dma_write(core->opaque, addr + 2, (uint8_t *)&resp + 2,
 				 sizeof(resp) - 2) ||
 	    core->ops->dma_write(core->opaque, addr, &resp, 2))
@@ -437,7 +437,7 @@ static void dev_ctl_write(struct efa_core *core, uint32_t val)
 
 static void eq_doorbell(struct efa_core *core, uint32_t val)
 {
-	uint16_t eqn = EFA_FIELD_GET(EFA_REGS_EQ_DB_EQN_MASK, val);
+	uint16_t eqn = EFA_HW_FIELD_GET(EFA_REGS_EQ_DB_EQN_MASK, val);
 
 	if (!efa_id_valid(core, EFA_OBJ_EQ, eqn)) {
 		efa_core_error(core, "EQ doorbell for unknown EQ %u", eqn);

@@ -8,20 +8,7 @@
 #ifndef EFA_CORE_PRIV_H
 #define EFA_CORE_PRIV_H
 
-#include <endian.h>
-
 #include "efa_core.h"
-
-#define EFA_FIELD_GET(mask, val) (((val) & (mask)) >> __builtin_ctz(mask))
-#define EFA_FIELD_PREP(mask, val) (((uint32_t)(val) << __builtin_ctz(mask)) & (mask))
-
-/* Little-endian wire fields to and from host order. */
-#define efa_le16(v) ((__le16)htole16(v))
-#define efa_le32(v) ((__le32)htole32(v))
-#define efa_le64(v) ((__le64)htole64(v))
-#define efa_from_le16(v) le16toh((uint16_t)(v))
-#define efa_from_le32(v) le32toh((uint32_t)(v))
-#define efa_from_le64(v) le64toh((uint64_t)(v))
 
 /* A handle space of one object class: handle N is in use iff used[N]. */
 struct efa_id_table {

@@ -29,9 +29,9 @@ static bool efa_ring_from_regs(struct efa_ring *ring, uint32_t lo, uint32_t hi,
 			uint32_t entry_size_mask, uint32_t msix_mask)
 {
 	ring->base = ((uint64_t)hi << 32) | lo;
-	ring->depth = EFA_FIELD_GET(depth_mask, caps);
-	ring->entry_size = EFA_FIELD_GET(entry_size_mask, caps);
-	ring->msix_vector = msix_mask ? EFA_FIELD_GET(msix_mask, caps) : 0;
+	ring->depth = EFA_HW_FIELD_GET(depth_mask, caps);
+	ring->entry_size = EFA_HW_FIELD_GET(entry_size_mask, caps);
+	ring->msix_vector = msix_mask ? EFA_HW_FIELD_GET(msix_mask, caps) : 0;
 	return ring->base && ring->depth && !(ring->depth & (ring->depth - 1));
 }
 
@@ -144,11 +144,11 @@ void efa_aq_doorbell(struct efa_core *core, uint16_t producer)
 				efa_admin_execute(core, &cmd, &resp);
 		}
 		core->aq_cc++;
-		resp.acq_common_descriptor.command = efa_le16(
-			efa_from_le16(cmd.aq_common_descriptor.command_id) &
+		resp.acq_common_descriptor.command = efa_hw_cpu_to_le16(
+			efa_hw_le16_to_cpu(cmd.aq_common_descriptor.command_id) &
 			EFA_ADMIN_AQ_COMMON_DESC_COMMAND_ID_MASK);
 		resp.acq_common_descriptor.sq_head_indx =
-			efa_le16(core->aq_cc & (aq.depth - 1));
+			efa_hw_cpu_to_le16(core->aq_cc & (aq.depth - 1));
 		complete(core, &acq, &resp);
 		if (core->dev_sts & EFA_REGS_DEV_STS_FATAL_ERROR_MASK)
 			return;
@@ -173,10 +173,10 @@ void efa_aenq_post(struct efa_core *core, uint16_t group, uint16_t syndrome)
 
 	now = core->ops->now_ns ? core->ops->now_ns(core->opaque) : 0;
 	memset(&entry, 0, sizeof(entry));
-	entry.aenq_common_desc.group = efa_le16(group);
-	entry.aenq_common_desc.syndrom = efa_le16(syndrome);
-	entry.aenq_common_desc.timestamp_low = efa_le32((uint32_t)now);
-	entry.aenq_common_desc.timestamp_high = efa_le32((uint32_t)(now >> 32));
+	entry.aenq_common_desc.group = efa_hw_cpu_to_le16(group);
+	entry.aenq_common_desc.syndrom = efa_hw_cpu_to_le16(syndrome);
+	entry.aenq_common_desc.timestamp_low = efa_hw_cpu_to_le32((uint32_t)now);
+	entry.aenq_common_desc.timestamp_high = efa_hw_cpu_to_le32((uint32_t)(now >> 32));
 	entry.aenq_common_desc.flags = lap_phase(core->aenq_pc, aenq.depth) &
 				       EFA_ADMIN_AENQ_COMMON_DESC_PHASE_MASK;
 

@@ -261,7 +261,7 @@ def _error_lines(stderr, source):
     return None if pending else lines
 
 
-def _evaluate(tmp, includes, macros, enumerators):
+def _evaluate(tmp, includes, macros, enumerators, cflags):
     """Compile and run a program printing every candidate; drop (and
     return) the macros gcc rejects.  A switch case label accepts only an
     integer constant expression, so a macro that is a type, a string, a
@@ -286,7 +286,7 @@ def _evaluate(tmp, includes, macros, enumerators):
             f.write("\n".join(lines))
         r = subprocess.run(
             ["gcc", "-g", "-fno-eliminate-unused-debug-types", "-w",
-             "-fdiagnostics-plain-output"] + _CFLAGS + ["values.c", "-o", exe],
+             "-fdiagnostics-plain-output"] + cflags + ["values.c", "-o", exe],
             cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True, text=True,
             env=dict(os.environ, LC_ALL="C"))
         if r.returncode == 0:
@@ -449,16 +449,20 @@ def _layouts(exe, where):
     return structs, refused
 
 
-def generate():
-    """Extract everything from the headers (no cache involved)."""
+def generate(files=None, cflags=None, prelude=()):
+    """Extract everything from the headers (no cache involved): ours, or
+    FILES compiled with CFLAGS after the PRELUDE headers (which provide
+    what FILES need but are not extracted; how a test reads upstream's
+    headers for comparison)."""
     start = time.monotonic()
-    files = headers()
-    includes = "".join(f'#include "{h}"\n' for h in files)
+    files = headers() if files is None else list(files)
+    cflags = _CFLAGS if cflags is None else list(cflags)
+    includes = "".join(f'#include "{h}"\n' for h in list(prelude) + files)
     with tempfile.TemporaryDirectory(prefix="efa-abi-") as tmp:
         with open(os.path.join(tmp, "headers.c"), "w") as f:
             f.write(includes)
         defines, enum_list, struct_where = _scan(
-            _run(["gcc", "-E", "-dD"] + _CFLAGS + ["headers.c"], tmp), files)
+            _run(["gcc", "-E", "-dD"] + cflags + ["headers.c"], tmp), files)
 
         # Candidates: macros defined once (or always with the same text)
         # and not also an enumerator; the others are conflicts.
@@ -481,7 +485,7 @@ def generate():
         for name in dropped:
             del macros[name]
 
-        values, rejected, exe = _evaluate(tmp, includes, macros, enumerators)
+        values, rejected, exe = _evaluate(tmp, includes, macros, enumerators, cflags)
         dropped.update(rejected)
         structs, refused = _layouts(exe, struct_where)
 

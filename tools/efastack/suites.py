@@ -135,6 +135,9 @@ SUITES = (
           "host", ctest="build", needs=("host",)),
     Suite("harness-unit", "efastack: ABI constants from the headers, objects file, suite table",
           "host", tests=("tools/efastack/tests/test_abi.py", "tools/efastack/tests/test_units.py")),
+    Suite("abi-upstream", "abi/hw against Linux 6.12's and rdma-core 56.1's EFA headers, "
+          "field by field", "host", tests=("abi/tests/test_upstream_layout.py",),
+          needs=("provider",)),
     Suite("kernel-build", "efa.ko W=1 -Werror on every kernel, sparse, checkpatch",
           "host", tests=("kernel-module/tests/test_build.py",)),
     Suite("provider-host", "libefa.so.1 build, exports, header, layout, install",
