@@ -155,6 +155,10 @@ class Builds:
 
 # ---- results ------------------------------------------------------------------
 
+class RunError(Exception):
+    """A run that could not start."""
+
+
 class Counts:
     def __init__(self):
         self.passed = self.failed = self.skipped = 0
@@ -309,14 +313,18 @@ def main(argv):
         print(f"\n=== {label}: " + "; ".join(r.suite.what for r in runs), flush=True)
         t0 = time.monotonic()
         why = next(filter(None, (builds.for_run(r) for r in runs)), None)
-        if why:
+        try:
+            if why:
+                raise RunError(f"cannot run: {why}")
+            if runs[0].suite.where == "host":
+                counts = run_host(runs[0], results, args.k, env)
+            else:
+                counts = run_boot(runs, boot_env, results, args.k)
+        except (RunError, OSError, subprocess.SubprocessError) as err:
+            print(f"run-tests: {label}: {err}", file=sys.stderr)
             counts = {r.name: Counts() for r in runs}
             for r in runs:
-                counts[r.name].case(f"{r.name}: cannot run: {why}", False)
-        elif runs[0].suite.where == "host":
-            counts = run_host(runs[0], results, args.k, env)
-        else:
-            counts = run_boot(runs, boot_env, results, args.k)
+                counts[r.name].case(f"{r.name}: {err}", False)
         for name, c in counts.items():
             total.add(c)
             print(f"=== {name}: {'ok' if not c.failed else 'FAILED'} ({c.passed} passed, "
