@@ -117,6 +117,27 @@ static int drain(int master, struct sink *s)
 	}
 }
 
+/*
+ * Whether a command name without a slash names a file in some PATH folder:
+ * execvp reports EACCES, not ENOENT, when a PATH folder was unreadable, but
+ * the command is still "not found" (127) if it is nowhere, as a shell says.
+ */
+static bool on_path(const char *name)
+{
+	const char *path = getenv("PATH"), *end;
+	char file[4096];
+
+	if (strchr(name, '/'))
+		return true;
+	for (; path && *path; path = *end ? end + 1 : end) {
+		end = strchrnul(path, ':');
+		snprintf(file, sizeof(file), "%.*s/%s", (int)(end - path), path, name);
+		if (access(file, F_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void child(int slave, char **argv)
 {
 	int null;
@@ -133,7 +154,7 @@ static void child(int slave, char **argv)
 	if (slave > 2)
 		close(slave);
 	execvp(argv[0], argv);
-	if (errno == ENOENT) {
+	if (errno == ENOENT || !on_path(argv[0])) {
 		char cwd[4096];
 
 		fprintf(stderr, "efa-vm (guest): %s: command not found (PATH=%s, cwd %s)\n",

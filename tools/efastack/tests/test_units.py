@@ -45,21 +45,6 @@ def test_suite_table_is_consistent():
             assert set(cond) <= {"kernel", "driver", "provider"}, s.name
 
 
-def test_suite_properties_are_device_properties():
-    qemu = os.environ.get("EFA_QEMU") or _built_qemu()
-    known = props.defaults(qemu)
-    for s in suites.SUITES:
-        for key, _ in s.props:
-            assert key in known or key in props.PER_DEVICE_PROPS, f"{s.name}: {key}"
-
-
-def _built_qemu():
-    try:
-        return build.qemu()
-    except build.BuildError:
-        pytest.skip("no QEMU built")
-
-
 def _suite(name, **kw):
     return suites.Suite(name, "a test suite", "vm", tests=("x.py",), kernels=("6.1",),
                         pairs=(("ours", "ours"),), **kw)

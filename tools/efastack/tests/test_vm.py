@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from efastack import build, paths, props, vm
+from efastack import build, paths, props, suites, vm
 
 EFA_VM = os.path.join(paths.TOOLS, "efa-vm")
 BLOB_BYTES = 4 << 20
@@ -142,6 +142,13 @@ def test_no_qemu_outlives_a_killed_harness(tmp_path):
     while qemus():
         assert time.monotonic() < deadline, f"QEMU {qemus()} survived its harness"
         time.sleep(0.2)
+
+
+def test_suite_properties_are_device_properties():
+    known = props.defaults(build.qemu())
+    for s in suites.SUITES:
+        for key, _ in s.props:
+            assert key in known or key in props.PER_DEVICE_PROPS, f"{s.name}: {key}"
 
 
 def test_usage_errors_exit_2():
