@@ -31,8 +31,16 @@ else()
 endif()
 set(EFA_CACHE "${_efa_cache}" CACHE PATH "the stack's cache directory")
 
-set(RDMA_CORE_TARBALL "${EFA_CACHE}/src/rdma-core_${RDMA_CORE_VERSION}.orig.tar.gz"
-	CACHE FILEPATH "rdma-core source tarball")
+# The tarball is an input: tools/setup (as root) fetches it into the system
+# cache, which a user whose own cache is elsewhere still reads.
+set(_rc_tarball_name "rdma-core_${RDMA_CORE_VERSION}.orig.tar.gz")
+if(NOT EXISTS "${EFA_CACHE}/src/${_rc_tarball_name}"
+		AND EXISTS "/var/cache/efa-stack/src/${_rc_tarball_name}")
+	set(_rc_tarball "/var/cache/efa-stack/src/${_rc_tarball_name}")
+else()
+	set(_rc_tarball "${EFA_CACHE}/src/${_rc_tarball_name}")
+endif()
+set(RDMA_CORE_TARBALL "${_rc_tarball}" CACHE FILEPATH "rdma-core source tarball")
 set(_rc_root "${EFA_CACHE}/rdma-core/${RDMA_CORE_VERSION}")
 set(_rc_src "${_rc_root}/src/rdma-core-${RDMA_CORE_VERSION}")
 set(_rc_build "${_rc_root}/build")
