@@ -301,7 +301,9 @@ def main(argv):
     env = dict(os.environ, PYTHONPATH=paths.python_path(os.environ.get("PYTHONPATH")),
                EFA_CACHE=paths.cache_dir(), PYTHONDONTWRITEBYTECODE="1")
     os.environ.update(EFA_CACHE=env["EFA_CACHE"])
+    # Builds first: what a run expects may name a build's output.
     builds = Builds()
+    cannot = {r.name: builds.for_run(r) for r in selected}
     total = Counts()
     work = [([r], None) for r in selected if r.suite.where == "host"]
     work += boots([r for r in selected if r.suite.where == "vm"])
@@ -312,7 +314,7 @@ def main(argv):
         os.makedirs(results)
         print(f"\n=== {label}: " + "; ".join(r.suite.what for r in runs), flush=True)
         t0 = time.monotonic()
-        why = next(filter(None, (builds.for_run(r) for r in runs)), None)
+        why = next(filter(None, (cannot[r.name] for r in runs)), None)
         try:
             if why:
                 raise RunError(f"cannot run: {why}")
