@@ -8,9 +8,11 @@ as JSON; test_rdma_core_efa.py starts it in a process of its own.
 TESTS_DIR is the prefix's copy of rdma-core's tests folder.  The JSON has
 "tests" ({id: [outcome, detail]}, outcome one of ok, skipped, failed,
 error), "pyverbs" (the file pyverbs was imported from) and "libraries"
-(the paths of every libibverbs and libefa this process mapped), so the
+(the paths of every libibverbs and libefa this process maps with the device
+open), so the
 caller can tell the tests ran on that rdma-core and on which provider.
 """
+import importlib
 import json
 import os
 import sys
@@ -56,12 +58,22 @@ def main(tests_dir, device, out, names):
     parser.parse_args()
     import pyverbs
 
-    suite = unittest.defaultTestLoader.loadTestsFromNames([f"tests.{n}" for n in names])
+    # tests.utils and tests.efa_base import each other: utils first, as the
+    # package's own __init__ has it
+    importlib.import_module("tests.utils")
+    loader = unittest.TestLoader()
+    suite = loader.loadTestsFromNames([f"tests.{n}" for n in names])
+    if loader.errors:
+        sys.exit("rdma_core_unittest: cannot load the tests:\n" + "\n".join(loader.errors))
     result = Recorder()
     suite.run(result)
+    # with a device open, the provider is mapped too
+    from pyverbs.device import Context
+    with Context(name=device):
+        libraries = mapped_libraries()
     with open(out, "w") as f:
         json.dump({"tests": result.outcomes, "pyverbs": pyverbs.__file__,
-                   "libraries": mapped_libraries()}, f, indent=1)
+                   "libraries": libraries}, f, indent=1)
 
 
 if __name__ == "__main__":
