@@ -172,7 +172,8 @@ SUITES = (
           kernel_args=("iomem=relaxed",),   # user space maps BAR0 to mask a vector
           expect=(("EQS", 0), ("WATCHDOG_MS", 700), ("INLINE_BUF_SIZE_EX", 32),
                   ("ADMIN_TIMEOUT_MS", 1000))),
-    Suite("provider", "our libefa over an EFA kernel driver: contexts, PDs, efadv, libfabric",
+    Suite("provider", "our libefa over an EFA kernel driver: contexts, PDs, CQs, QPs, AHs, "
+          "MRs, efadv, invalid arguments, mangled kernel answers, libfabric",
           "vm", tests=("providers/tests/test_provider_vm.py",), needs=("provider",),
           kernels=BOTH_KERNELS, pairs=(("upstream", "ours"), ("ours", "ours")),
           devices=2, props=SHARED_PROPS,
@@ -189,7 +190,9 @@ SUITES = (
                         (("EFADV_DEVICE_CAPS", lambda run: _efadv_caps(
                             "RDMA_READ", "RNR_RETRY", "CQ_WITH_SGID")),))),
           env=(("EFA_PROBE", _provider_file("tests/efadv-probe")),
-               ("EFA_HIDE_CREATE_AH", _provider_file("tests/hide_create_ah_udata.so")))),
+               ("EFA_OBJECTS", _provider_file("tests/efa-objects")),
+               ("EFA_HIDE_CREATE_AH", _provider_file("tests/hide_create_ah_udata.so")),
+               ("EFA_MANGLE_UDATA", _provider_file("tests/mangle_udata.so")))),
     Suite("rdma-core-efa", "rdma-core 56.1's own EFA tests (tests/test_efadv.py) with our libefa",
           "vm", tests=("providers/tests/test_rdma_core_efa.py",), needs=("provider",),
           kernels=BOTH_KERNELS, pairs=(("ours", "ours"),), devices=2, props=SHARED_PROPS,
