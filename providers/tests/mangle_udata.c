@@ -8,14 +8,15 @@
  *	EFA_MANGLE_UDATA=cq.q_mmap_size=0x10
  *	EFA_MANGLE_UDATA=qp.send_sub_cq_idx=9
  *
- * (alloc_ucontext, create_cq and create_qp, through the ioctl interface
- * libibverbs uses for them).  libefa must refuse the answer with a clear
- * errno and destroy what the kernel created.
+ * (alloc_ucontext, create_cq and create_qp, through the ioctl methods or
+ * the write commands, whichever libibverbs uses).  libefa must refuse the
+ * answer with a clear errno and destroy what the kernel created.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 
 #include <rdma/efa-abi.h>
 #include <rdma/ib_user_ioctl_cmds.h>
+#include <rdma/ib_user_verbs.h>
 #include <rdma/rdma_user_ioctl_cmds.h>
 
 #define FIELD(obj, type, member) \
@@ -88,6 +90,15 @@ static const char *object_of(const struct ib_uverbs_ioctl_hdr *hdr)
 	return NULL;
 }
 
+static void mangle(uint8_t *driver_resp, size_t len)
+{
+	if (len < target->offset + target->size)
+		return;
+	memcpy(driver_resp + target->offset, &value, target->size);
+	fprintf(stderr, "mangle_udata: %s.%s = %#llx\n", target->object,
+		target->name, (unsigned long long)value);
+}
+
 int ioctl(int fd, unsigned long request, ...);
 int ioctl(int fd, unsigned long request, ...)
 {
@@ -112,16 +123,67 @@ int ioctl(int fd, unsigned long request, ...)
 		return rc;
 	for (i = 0; i < hdr->num_attrs; i++) {
 		struct ib_uverbs_attr *attr = &hdr->attrs[i];
-		uint8_t *resp;
 
-		if (attr->attr_id != UVERBS_ATTR_UHW_OUT ||
-		    attr->len < target->offset + target->size)
-			continue;
-		resp = attr->len > sizeof(attr->data) ?
-			(uint8_t *)(uintptr_t)attr->data : (uint8_t *)&attr->data;
-		memcpy(resp + target->offset, &value, target->size);
-		fprintf(stderr, "mangle_udata: %s.%s = %#llx\n", target->object,
-			target->name, (unsigned long long)value);
+		if (attr->attr_id == UVERBS_ATTR_UHW_OUT)
+			mangle(attr->len > sizeof(attr->data) ?
+			       (uint8_t *)(uintptr_t)attr->data :
+			       (uint8_t *)&attr->data, attr->len);
 	}
+	return rc;
+}
+
+/*
+ * The write commands: the response buffer's address is the first word of
+ * the command (legacy) or of the extended header; the driver part follows
+ * the core response.
+ */
+ssize_t write(int fd, const void *buf, size_t count);
+ssize_t write(int fd, const void *buf, size_t count)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+	const struct ib_uverbs_cmd_hdr *hdr = buf;
+	const char *object = NULL;
+	size_t core = 0, out;
+	uint64_t response;
+	bool extended;
+	ssize_t rc;
+
+	if (!real) {
+		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+		if (!target)
+			parse_target();
+	}
+	rc = real(fd, buf, count);
+	if (rc < 0 || !target || count < sizeof(*hdr) + sizeof(response))
+		return rc;
+	extended = hdr->command & IB_USER_VERBS_CMD_FLAG_EXTENDED;
+	switch (hdr->command & ~IB_USER_VERBS_CMD_FLAG_EXTENDED) {
+	case IB_USER_VERBS_CMD_GET_CONTEXT:
+		object = "context";
+		core = sizeof(struct ib_uverbs_get_context_resp);
+		break;
+	case IB_USER_VERBS_CMD_CREATE_CQ:
+		object = "cq";
+		core = extended ? sizeof(struct ib_uverbs_ex_create_cq_resp) :
+				  sizeof(struct ib_uverbs_create_cq_resp);
+		break;
+	case IB_USER_VERBS_CMD_CREATE_QP:
+		object = "qp";
+		core = extended ? sizeof(struct ib_uverbs_ex_create_qp_resp) :
+				  sizeof(struct ib_uverbs_create_qp_resp);
+		break;
+	}
+	if (!object || strcmp(object, target->object))
+		return rc;
+	memcpy(&response, hdr + 1, sizeof(response));
+	if (extended) {
+		const struct ib_uverbs_ex_cmd_hdr *ex = (const void *)(hdr + 1);
+
+		out = (hdr->out_words + (size_t)ex->provider_out_words) * 8;
+	} else {
+		out = hdr->out_words * 4;
+	}
+	if (out > core)
+		mangle((uint8_t *)(uintptr_t)response + core, out - core);
 	return rc;
 }
