@@ -1206,11 +1206,18 @@ static uint8_t reg_mr(struct efa_core *core, const struct efa_admin_aq_entry *en
 			       (unsigned int)length);
 	page_mask = (1ull << shift) - 1;
 	spanned = ((iova + length - 1) >> shift) - (iova >> shift) + 1;
-	if (page_num != spanned)
+	/*
+	 * page_num is redundant and Linux's driver leaves it 0: the device
+	 * counts the pages itself, and holds a driver that does give it to
+	 * the right number.
+	 */
+	if (page_num && page_num != spanned)
 		return illegal(core, "REG_MR page_num %u is not the pages the region spans",
 			       page_num);
-	if (page_num > cfg->max_mr_pages)
-		return illegal(core, "REG_MR of %u pages beyond max_mr_pages", page_num);
+	if (spanned > cfg->max_mr_pages)
+		return illegal(core, "REG_MR of %u pages beyond max_mr_pages",
+			       (unsigned int)spanned);
+	page_num = (uint32_t)spanned;
 	if (core->mr_pages_used + page_num > cfg->mr_page_budget) {
 		efa_core_error(core, "REG_MR of %u pages: the device's page-list budget is spent",
 			       page_num);

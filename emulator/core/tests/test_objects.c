@@ -754,6 +754,23 @@ void test_mr_inline_and_direct(void)
 	a.length = 4 * 4096 - 0x800;
 	CHECK_EQ(reg_mr(h, &a, &lkey2, NULL), EFA_ADMIN_SUCCESS);
 	CHECK(lkey2 != lkey);
+	/* page_num 0: the device counts the pages (Linux's driver sends 0) */
+	a = mr_inline(pd, 3);
+	a.page_num = 0;
+	CHECK_EQ(reg_mr(h, &a, NULL, NULL), EFA_ADMIN_SUCCESS);
+	a = mr_direct(h, pd, 100);
+	a.page_num = 0;
+	CHECK_EQ(reg_mr(h, &a, &lkey2, NULL), EFA_ADMIN_SUCCESS);
+	CHECK_EQ(dereg_mr(h, lkey2), EFA_ADMIN_SUCCESS);
+	CHECK_EQ(dereg_mr(h, lkey2), EFA_ADMIN_ILLEGAL_PARAMETER);
+	a = mr_direct(h, pd, 100);
+	a.page_num = 0;
+	a.length += 4096;	/* spans 101: the list holds 100 */
+	CHECK_EQ(reg_mr(h, &a, NULL, NULL), EFA_ADMIN_ILLEGAL_PARAMETER);
+	a = mr_inline(pd, 4);
+	a.page_num = 0;
+	a.length += 1;		/* spans 5: no inline list holds that */
+	CHECK_EQ(reg_mr(h, &a, NULL, NULL), EFA_ADMIN_MALFORMED_REQUEST);
 	/* an inline list longer than page_num is malformed */
 	a = mr_inline(pd, 2);
 	a.inline_pages[3] = MR_PAGES;
@@ -790,7 +807,7 @@ void test_mr_inline_and_direct(void)
 			list[i] = htole64(MR_PAGES + ((uint64_t)i << 21));
 	}
 	CHECK_EQ(reg_mr(h, &a, NULL, NULL), EFA_ADMIN_SUCCESS);
-	CHECK_EQ(live(h, EFA_OBJ_MR), 3);
+	CHECK_EQ(live(h, EFA_OBJ_MR), 4);
 	fake_free(h);
 }
 
