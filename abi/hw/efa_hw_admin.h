@@ -207,61 +207,95 @@ EFA_HW_SIZE_CHECK(efa_admin_eqe, 16);
 
 /* ---- QP ---------------------------------------------------------------- */
 
+/* What CREATE_QP asks the device to set aside for the QP's two rings. */
 struct efa_admin_qp_alloc_size {
-	/* bytes */
+	/* bytes of SQ ring: in the LLQ (BAR2) unless sq_base_addr is given */
 	__le32 send_queue_ring_size;
-	/* WQEs */
+	/* WQEs that may be outstanding on the SQ at once */
 	__le32 send_queue_depth;
-	/* bytes */
+	/* bytes of RQ ring at rq_base_addr; 0 for a QP without an RQ */
 	__le32 recv_queue_ring_size;
-	/* descriptors */
+	/* receive descriptors that may be outstanding at once */
 	__le32 recv_queue_depth;
 };
 EFA_HW_SIZE_CHECK(efa_admin_qp_alloc_size, 16);
 
+/*
+ * CREATE_QP.  A new QP starts in RESET.  flags:
+ *   sq_virt  sq_base_addr is an IOVA inside the MR sq_l_key names (a ring
+ *            in user memory registered first), not a guest physical one;
+ *   rq_virt  the same for rq_base_addr and rq_l_key;
+ *   unsolicited_write_recv  an incoming RDMA write with immediate completes
+ *            on the RQ without consuming a posted receive (needs the
+ *            device cap of that name).
+ */
 struct efa_admin_create_qp_cmd {
 	struct efa_admin_aq_common_desc aq_common_desc;
+	/* protection domain the QP belongs to */
 	__le16 pd;
+	/* enum efa_admin_qp_type */
 	__u8 qp_type;
-	/* [0] sq_virt [1] rq_virt [2] unsolicited_write_recv */
+	/* [0] sq_virt [1] rq_virt [2] unsolicited_write_recv [7:3] MBZ */
 	__u8 flags;
+	/* SQ ring in host memory; 0: the SQ lives in the LLQ (BAR2) */
 	__le64 sq_base_addr;
+	/* RQ ring: guest physical, or an IOVA with rq_virt */
 	__le64 rq_base_addr;
+	/* CQ (cq_idx of CREATE_CQ) of send and of receive completions */
 	__le32 send_cq_idx;
 	__le32 recv_cq_idx;
+	/* MR holding the SQ / RQ ring; read only with sq_virt / rq_virt */
 	__le32 sq_l_key;
 	__le32 rq_l_key;
 	struct efa_admin_qp_alloc_size qp_alloc_size;
+	/* UAR of the process the QP belongs to */
 	__le16 uar;
-	__le16 reserved;
+	/* service level of the QP's traffic, 0 the default (was reserved) */
+	__u8 sl;
+	__u8 reserved;
 	__le32 reserved2;
 };
 EFA_HW_SIZE_CHECK(efa_admin_create_qp_cmd, 64);
 
 struct efa_admin_create_qp_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
+	/* names the QP in MODIFY/QUERY/DESTROY_QP */
 	__le32 qp_handle;
+	/* the QP number peers address (low bits unique up to max_qp) */
 	__le16 qp_num;
 	__le16 reserved;
+	/* sub-CQ of send_cq_idx / recv_cq_idx this QP's completions go to */
 	__le16 send_sub_cq_idx;
 	__le16 recv_sub_cq_idx;
-	/* offsets in the doorbell BAR */
+	/* offsets in the doorbell BAR (db_bar of DEVICE_ATTR) */
 	__le32 sq_db_offset;
 	__le32 rq_db_offset;
-	/* offset in the LLQ memory BAR */
+	/* offset in the LLQ memory BAR of the SQ's first descriptor */
 	__le32 llq_descriptors_offset;
 };
 EFA_HW_SIZE_CHECK(efa_admin_create_qp_resp, 32);
 
+/*
+ * MODIFY_QP: changes the attributes modify_mask selects, and with qp_state
+ * moves the QP along RESET -> INIT -> RTR -> RTS <-> SQD, any state -> ERR
+ * or RESET, SQE -> RTS.  RESET -> INIT needs qkey, RTR -> RTS needs sq_psn.
+ */
 struct efa_admin_modify_qp_cmd {
 	struct efa_admin_aq_common_desc aq_common_desc;
+	/* EFA_ADMIN_MODIFY_QP_CMD_*_MASK: which of the fields below apply */
 	__le32 modify_mask;
 	__le32 qp_handle;
+	/* enum efa_admin_qp_state to move to */
 	__le32 qp_state;
+	/* the state the driver believes the QP is in, moved from */
 	__le32 cur_qp_state;
+	/* UD/SRD queue key an incoming message must carry */
 	__le32 qkey;
+	/* first packet sequence number of the SQ (24 bits) */
 	__le32 sq_psn;
+	/* raise an event when the SQ has drained in SQD */
 	__u8 sq_drained_async_notify;
+	/* times an SRD send is retried when the receiver has no buffer (0..7, 7 forever) */
 	__u8 rnr_retry;
 	__le16 reserved2;
 };
@@ -280,9 +314,11 @@ EFA_HW_SIZE_CHECK(efa_admin_query_qp_cmd, 8);
 
 struct efa_admin_query_qp_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
+	/* enum efa_admin_qp_state */
 	__le32 qp_state;
 	__le32 qkey;
 	__le32 sq_psn;
+	/* 1 while an SQD QP still has sends in flight */
 	__u8 sq_draining;
 	__u8 rnr_retry;
 	__le16 reserved2;
@@ -313,9 +349,10 @@ EFA_HW_SIZE_CHECK(efa_admin_destroy_qp_resp, 8);
 
 /* ---- AH ---------------------------------------------------------------- */
 
+/* CREATE_AH: a handle for sending to one remote address from one PD. */
 struct efa_admin_create_ah_cmd {
 	struct efa_admin_aq_common_desc aq_common_desc;
-	/* network byte order */
+	/* the remote device's network address (its GID), network byte order */
 	__u8 dest_addr[16];
 	__le16 pd;
 	__le16 reserved;
@@ -324,11 +361,13 @@ EFA_HW_SIZE_CHECK(efa_admin_create_ah_cmd, 24);
 
 struct efa_admin_create_ah_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
+	/* what a TX WQE names the destination by */
 	__le16 ah;
 	__le16 reserved;
 };
 EFA_HW_SIZE_CHECK(efa_admin_create_ah_resp, 12);
 
+/* DESTROY_AH names the PD too: the AH must belong to it. */
 struct efa_admin_destroy_ah_cmd {
 	struct efa_admin_aq_common_desc aq_common_desc;
 	__le16 ah;
@@ -343,6 +382,19 @@ EFA_HW_SIZE_CHECK(efa_admin_destroy_ah_resp, 8);
 
 /* ---- MR ---------------------------------------------------------------- */
 
+/*
+ * REG_MR: makes [iova, iova + mr_length) of the PD's address space usable
+ * by the device, backed by page_num pages of 2^phys_page_size_shift bytes
+ * each (the first holds iova rounded down to a page).  The page list (PBL)
+ * of their guest physical addresses comes one of three ways:
+ *   inline     no control buffer flag: up to four addresses in
+ *              pbl.inline_pbl_array;
+ *   direct     ctrl_data: pbl names one contiguous buffer of page_num
+ *              8-byte addresses;
+ *   indirect   ctrl_data and ctrl_data_indirect: pbl names the first of
+ *              a chain of chunks (EFA_ADMIN_PBL_CHUNK_SIZE below), each listing
+ *              4 KiB pieces of the page list and the next chunk.
+ */
 struct efa_admin_reg_mr_cmd {
 	struct efa_admin_aq_common_desc aq_common_desc;
 	__le16 pd;
@@ -350,25 +402,53 @@ struct efa_admin_reg_mr_cmd {
 	union {
 		/* up to four page addresses fit in the command itself */
 		__le64 inline_pbl_array[4];
+		/* the page list, or its first chunk, in guest memory */
 		struct efa_admin_ctrl_buff_info pbl;
 	} pbl;
+	/* bytes the region covers, from iova */
 	__le64 mr_length;
-	/* [4:0] phys_page_size_shift [7] mem_addr_phy_mode_en */
+	/*
+	 * [4:0] phys_page_size_shift: log2 of the page size of the list
+	 * (a size page_size_cap of DEVICE_ATTR offers);
+	 * [7] mem_addr_phy_mode_en: no translation, iova is the physical
+	 * address (privileged; this model refuses it)
+	 */
 	__u8 flags;
-	/* [0] local_write [1] remote_write [2] remote_read */
+	/*
+	 * [0] local_write: the device may write the region for local work
+	 * (receive buffers, RDMA read targets); [1] remote_write: peers may
+	 * RDMA-write it; [2] remote_read: peers may RDMA-read it
+	 */
 	__u8 permissions;
 	__le16 reserved16_w5;
+	/*
+	 * entries of the page list: the pages [iova, iova + mr_length) spans;
+	 * redundant, and 0 (let the device count) from Linux's driver
+	 */
 	__le32 page_num;
+	/* the address work requests name the region's first byte by */
 	__le64 iova;
 };
 EFA_HW_SIZE_CHECK(efa_admin_reg_mr_cmd, 64);
 
+/*
+ * One chunk of an indirect page list, at most 4 KiB: (length - 12) / 8
+ * addresses of 4 KiB pieces of the page list (each holding 512 page
+ * addresses, the last piece fewer), then where the next chunk is.  The chain
+ * ends when page_num addresses have been found.
+ */
+#define EFA_ADMIN_PBL_CHUNK_SIZE	4096
+#define EFA_ADMIN_PBL_PIECE_SIZE	4096
+
 struct efa_admin_reg_mr_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
+	/* key local work requests name the region by */
 	__le32 l_key;
+	/* key peers name the region by in RDMA requests */
 	__le32 r_key;
 	/* [0] recv_ic_id [1] rdma_read_ic_id [2] rdma_recv_ic_id valid */
 	__u8 validity;
+	/* interconnect the device reaches the region over, per use */
 	__u8 recv_ic_id;
 	__u8 rdma_read_ic_id;
 	__u8 rdma_recv_ic_id;
@@ -377,6 +457,7 @@ EFA_HW_SIZE_CHECK(efa_admin_reg_mr_resp, 20);
 
 struct efa_admin_dereg_mr_cmd {
 	struct efa_admin_aq_common_desc aq_common_desc;
+	/* l_key REG_MR returned */
 	__le32 l_key;
 };
 EFA_HW_SIZE_CHECK(efa_admin_dereg_mr_cmd, 8);
@@ -397,30 +478,46 @@ EFA_HW_SIZE_CHECK(efa_admin_dereg_mr_resp, 8);
 
 /* ---- CQ ---------------------------------------------------------------- */
 
+/*
+ * CREATE_CQ: num_sub_cqs rings of cq_depth entries each, back to back at
+ * cq_ba.  cq_caps_1: interrupt_mode_enabled: completions raise an event
+ * on EQ eqn when the CQ is armed (else the CQ is polled, eqn 0); virt:
+ * cq_ba is an IOVA inside the MR l_key names.  cq_caps_2:
+ * cq_entry_size_words: 4 (16-byte entries) or 8 (32-byte, room for a
+ * source address); set_src_addr: receive completions from a sender with no
+ * AH on this side carry its address (needs 8-word entries).
+ */
 struct efa_admin_create_cq_cmd {
 	struct efa_admin_aq_common_desc aq_common_desc;
-	/* [5] interrupt_mode_enabled [6] virt */
+	/* [5] interrupt_mode_enabled [6] virt; others MBZ */
 	__u8 cq_caps_1;
-	/* [4:0] cq_entry_size_words [5] set_src_addr */
+	/* [4:0] cq_entry_size_words [5] set_src_addr; others MBZ */
 	__u8 cq_caps_2;
-	/* entries per sub-CQ, a power of two */
+	/* entries per sub-CQ, a power of two up to max_cq_depth */
 	__le16 cq_depth;
+	/* EQ of the CQ's events, in interrupt mode */
 	__le16 eqn;
 	__le16 reserved;
+	/* the rings: guest physical, or an IOVA with virt */
 	struct efa_common_mem_addr cq_ba;
+	/* MR holding the rings, read only with virt */
 	__le32 l_key;
+	/* sub_cqs_per_cq of QUEUE_ATTR_1, exactly */
 	__le16 num_sub_cqs;
+	/* UAR of the process the CQ belongs to */
 	__le16 uar;
 };
 EFA_HW_SIZE_CHECK(efa_admin_create_cq_cmd, 28);
 
 struct efa_admin_create_cq_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
+	/* names the CQ in CREATE_QP and DESTROY_CQ, and in EQ events */
 	__le16 cq_idx;
+	/* entries per sub-CQ the device gave */
 	__le16 cq_actual_depth;
-	/* offset in the doorbell BAR */
+	/* offset in the doorbell BAR of the CQ doorbell, if db_valid */
 	__le32 db_offset;
-	/* [0] db_valid */
+	/* [0] db_valid: the CQ has a doorbell (always with interrupts) */
 	__le32 flags;
 };
 EFA_HW_SIZE_CHECK(efa_admin_create_cq_resp, 20);
@@ -445,13 +542,19 @@ EFA_HW_SIZE_CHECK(efa_admin_destroy_cq_resp, 8);
 
 /* ---- statistics -------------------------------------------------------- */
 
+/*
+ * GET_STATS: one group of counters (type), of the whole device (scope ALL)
+ * or of one QP (scope QUEUE, scope_modifier its qp_handle).
+ */
 struct efa_admin_aq_get_stats_cmd {
 	struct efa_admin_aq_common_desc aq_common_descriptor;
 	union {
 		__le32 inline_data_w1[3];
 		struct efa_admin_ctrl_buff_info control_buffer;
 	} u;
+	/* enum efa_admin_get_stats_type */
 	__u8 type;
+	/* enum efa_admin_get_stats_scope */
 	__u8 scope;
 	__le16 scope_modifier;
 };

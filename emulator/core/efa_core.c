@@ -103,6 +103,9 @@ void efa_core_config_init(struct efa_core_config *cfg)
 				     (1u << EFA_ADMIN_KEEP_ALIVE);
 	cfg->keep_alive_ms = 1000;
 	cfg->max_uar = 1024;
+	/* 32 MiB of host tables: 16 GiB of guest memory in 4 KiB pages */
+	cfg->mr_page_budget = 1u << 22;
+	cfg->cq_doorbell = 1;
 }
 
 void efa_core_config_addr_from_guid(struct efa_core_config *cfg)
@@ -140,7 +143,9 @@ uint64_t efa_core_mem_bar_size(const struct efa_core_config *cfg)
 
 uint64_t efa_core_db_bar_size(const struct efa_core_config *cfg)
 {
-	return roundup_pow2((uint64_t)cfg->max_uar * EFA_CORE_DB_PAGE_SIZE);
+	uint64_t pages = (uint64_t)cfg->max_qp + cfg->max_cq;
+
+	return roundup_pow2((pages ? pages : 1) * EFA_CORE_DB_PAGE_SIZE);
 }
 
 static const char *config_problem(const struct efa_core_config *cfg)
@@ -174,6 +179,16 @@ static const char *config_problem(const struct efa_core_config *cfg)
 		return "max-pd and max-ah must fit 16-bit handles";
 	if (cfg->max_cq > 0x10000)
 		return "max-cq must fit 16-bit handles";
+	if (cfg->max_qp > EFA_CORE_MAX_QP)
+		return "max-qp must be at most 65536 (QP numbers are 16 bits)";
+	if ((uint64_t)cfg->max_qp + cfg->max_cq > 0x10000)
+		return "max-qp + max-cq must not exceed 65536 (a doorbell page each in BAR4)";
+	if (cfg->max_mr > EFA_CORE_MAX_MR)
+		return "max-mr must be at most 1048576";
+	if (!cfg->mr_page_budget || cfg->mr_page_budget > EFA_CORE_MAX_MR_PAGE_BUDGET)
+		return "mr-page-budget must be 1..2^28";
+	if (cfg->sub_cqs_per_cq < 1)
+		return "sub-cqs-per-cq must be at least 1";
 	if (cfg->aenq_supported_groups & ~((1u << EFA_ADMIN_AENQ_GROUPS_NUM) - 2))
 		return "unknown AENQ group in the supported set";
 	return NULL;
@@ -235,7 +250,13 @@ struct efa_core *efa_core_new(const struct efa_core_config *cfg,
 			goto err;
 	}
 	core->eqs = calloc(cfg->max_eq ? cfg->max_eq : 1, sizeof(*core->eqs));
-	if (!core->eqs)
+	core->cqs = calloc(cfg->max_cq ? cfg->max_cq : 1, sizeof(*core->cqs));
+	core->qps = calloc(cfg->max_qp ? cfg->max_qp : 1, sizeof(*core->qps));
+	core->mrs = calloc(cfg->max_mr ? cfg->max_mr : 1, sizeof(*core->mrs));
+	core->ahs = calloc(cfg->max_ah ? cfg->max_ah : 1, sizeof(*core->ahs));
+	core->mr_key_tag = calloc(cfg->max_mr ? cfg->max_mr : 1, 1);
+	if (!core->eqs || !core->cqs || !core->qps || !core->mrs || !core->ahs ||
+	    !core->mr_key_tag)
 		goto err;
 
 	efa_core_hard_reset(core);
@@ -253,9 +274,20 @@ void efa_core_free(struct efa_core *core)
 
 	if (!core)
 		return;
+	if (core->mrs && core->tables[EFA_OBJ_MR].used) {
+		uint32_t id;
+
+		for (id = 0; id < core->tables[EFA_OBJ_MR].max; id++)
+			free(core->mrs[id].pages);
+	}
 	for (cls = 0; cls < EFA_OBJ_CLASSES; cls++)
 		efa_id_table_destroy(&core->tables[cls]);
 	free(core->eqs);
+	free(core->cqs);
+	free(core->qps);
+	free(core->mrs);
+	free(core->ahs);
+	free(core->mr_key_tag);
 	free(core);
 }
 
@@ -526,8 +558,36 @@ void efa_core_reg_write(struct efa_core *core, uint32_t offset, uint32_t val)
 	}
 }
 
+/*
+ * The doorbells are recorded for the data path (a later issue) to act on; a
+ * write to a page whose queue does not exist, or to no doorbell in it, is
+ * the guest's error.
+ */
 void efa_core_db_write(struct efa_core *core, uint32_t offset, uint32_t val)
 {
+	uint32_t page = offset / EFA_CORE_DB_PAGE_SIZE;
+	uint32_t in_page = offset % EFA_CORE_DB_PAGE_SIZE;
+
+	if (page < core->cfg.max_qp) {
+		if (efa_id_valid(core, EFA_OBJ_QP, page) &&
+		    in_page == EFA_CORE_SQ_DB_IN_PAGE) {
+			core->qps[page].sq_db = val;
+			return;
+		}
+		if (efa_id_valid(core, EFA_OBJ_QP, page) &&
+		    in_page == EFA_CORE_RQ_DB_IN_PAGE) {
+			core->qps[page].rq_db = val;
+			return;
+		}
+	} else if (page - core->cfg.max_qp < core->cfg.max_cq) {
+		uint32_t cqn = page - core->cfg.max_qp;
+
+		if (efa_id_valid(core, EFA_OBJ_CQ, cqn) && core->cqs[cqn].db_valid &&
+		    in_page == EFA_CORE_CQ_DB_IN_PAGE) {
+			core->cqs[cqn].db = val;
+			return;
+		}
+	}
 	efa_core_error(core, "doorbell BAR write %#x at %#x: no queue behind it",
 		       val, offset);
 }

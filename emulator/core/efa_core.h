@@ -24,9 +24,21 @@
 #define EFA_CORE_MSIX_PBA_OFFSET	0x3000
 #define EFA_CORE_MAX_MSIX_VECTORS \
 	((EFA_CORE_MSIX_PBA_OFFSET - EFA_CORE_MSIX_TABLE_OFFSET) / 16)
-/* The doorbell BAR; one 4 KiB page per UAR. */
+/*
+ * The doorbell BAR: one 4 KiB page per queue, so a process that maps the
+ * page of its queue's doorbell reaches no other queue's.  Page N < max_qp
+ * is QP N's (SQ doorbell at +0, RQ doorbell at +4); page max_qp + N is
+ * CQ N's (its doorbell at +0).
+ */
 #define EFA_CORE_DB_BAR			4
 #define EFA_CORE_DB_PAGE_SIZE		4096
+#define EFA_CORE_SQ_DB_IN_PAGE		0
+#define EFA_CORE_RQ_DB_IN_PAGE		4
+#define EFA_CORE_CQ_DB_IN_PAGE		0
+/* Host tables are sized from the limits at creation; these bound them. */
+#define EFA_CORE_MAX_QP			0x10000		/* qp_num is 16 bits */
+#define EFA_CORE_MAX_MR			0x100000	/* 1 Mi MRs, ~56 MiB */
+#define EFA_CORE_MAX_MR_PAGE_BUDGET	(1ull << 28)	/* 2 GiB of page list */
 
 struct efa_core;
 
@@ -123,8 +135,15 @@ struct efa_core_config {
 	uint32_t aenq_supported_groups;
 	/* keep-alive AENQ period; 0 disables keep-alives */
 	uint32_t keep_alive_ms;
-	/* UARs the doorbell BAR has a page for */
+	/* UARs ALLOC_UAR hands out */
 	uint32_t max_uar;
+	/*
+	 * Page-list entries all MRs together may hold (8 host bytes each);
+	 * REG_MR beyond it fails with RESOURCE_ALLOCATION_FAILURE.
+	 */
+	uint64_t mr_page_budget;
+	/* CQs in polling mode get a doorbell too (interrupt CQs always do) */
+	uint8_t cq_doorbell;
 };
 
 enum efa_core_object_class {
@@ -161,7 +180,7 @@ void efa_core_free(struct efa_core *core);
 /* BAR0 access, 32-bit and aligned; anything else is ignored / reads 0. */
 uint32_t efa_core_reg_read(struct efa_core *core, uint32_t offset);
 void efa_core_reg_write(struct efa_core *core, uint32_t offset, uint32_t val);
-/* The doorbell BAR (CQ/SQ/RQ doorbells; data path, later). */
+/* The doorbell BAR (CQ/SQ/RQ doorbells; recorded, the data path is later). */
 void efa_core_db_write(struct efa_core *core, uint32_t offset, uint32_t val);
 
 void efa_core_timer(struct efa_core *core);

@@ -10,11 +10,31 @@
 
 #include "efa_core.h"
 
-/* A handle space of one object class: handle N is in use iff used[N]. */
+/*
+ * A handle space of one object class: handle N is in use iff used[N];
+ * free handles queue from head to tail through next[]; refs[N] counts the
+ * live objects that name handle N (a CQ's QPs, a PD's MRs ...).
+ */
 struct efa_id_table {
 	uint32_t max;
 	uint32_t live;
 	uint8_t *used;
+	uint32_t *next;
+	uint32_t *refs;
+	uint32_t head, tail;
+};
+
+/*
+ * A ring in guest memory the device reads or writes: by guest physical
+ * address, or (virt) by IOVA inside the MR whose l_key it names, in which
+ * case the MR cannot be deregistered while the ring lives.
+ */
+struct efa_queue_ring {
+	uint64_t base;
+	uint64_t size;		/* bytes */
+	uint32_t depth;		/* entries */
+	bool virt;
+	uint32_t l_key;
 };
 
 /* Meaningful only while its handle is allocated; CREATE_EQ writes it whole. */
@@ -24,6 +44,55 @@ struct efa_eq {
 	uint8_t msix_vec;
 	uint32_t event_bitmask;
 	bool armed;
+};
+
+struct efa_cq {
+	struct efa_queue_ring ring;
+	uint16_t num_sub_cqs;
+	uint8_t entry_size;	/* bytes */
+	bool interrupts;
+	bool set_src_addr;
+	bool db_valid;
+	uint16_t eqn;
+	uint16_t uar;
+	/* the sub-CQ the next QP using this CQ is given */
+	uint16_t next_sub_cq;
+	uint32_t db;		/* last CQ doorbell value */
+};
+
+struct efa_qp {
+	uint8_t type;		/* enum efa_admin_qp_type */
+	uint8_t state;		/* enum efa_admin_qp_state */
+	uint8_t sl;
+	bool unsolicited_write_recv;
+	bool sq_drained_async_notify;
+	uint8_t rnr_retry;
+	uint16_t pd;
+	uint16_t uar;
+	uint32_t qkey;
+	uint32_t sq_psn;
+	uint16_t send_cq, recv_cq;
+	uint16_t send_sub_cq, recv_sub_cq;
+	/* SQ: base 0 is the LLQ in BAR2; size is its ring bytes either way */
+	struct efa_queue_ring sq, rq;
+	uint32_t sq_db, rq_db;	/* last doorbell values */
+};
+
+struct efa_mr {
+	uint32_t key;		/* l_key == r_key */
+	uint16_t pd;
+	uint8_t page_shift;
+	uint8_t permissions;	/* EFA_ADMIN_REG_MR_CMD_*_ENABLE_MASK */
+	uint64_t iova;
+	uint64_t length;
+	uint32_t page_num;
+	/* guest physical address of each page, page_num of them */
+	uint64_t *pages;
+};
+
+struct efa_ah {
+	uint16_t pd;
+	uint8_t dest_addr[16];
 };
 
 struct efa_core {
@@ -56,6 +125,14 @@ struct efa_core {
 	/* counts changed since the host last read them */
 	bool objects_unread;
 	struct efa_eq *eqs;
+	struct efa_cq *cqs;
+	struct efa_qp *qps;
+	struct efa_mr *mrs;
+	struct efa_ah *ahs;
+	/* per MR slot: bumped on each reuse, the low byte of its keys */
+	uint8_t *mr_key_tag;
+	/* page-list entries all live MRs hold, against cfg.mr_page_budget */
+	uint64_t mr_pages_used;
 };
 
 /* (Re)start the keep-alive period; the AENQ_CONFIG handler calls it. */
@@ -67,12 +144,19 @@ void efa_core_error(struct efa_core *core, const char *fmt, ...)
 /* efa_objects.c */
 int efa_id_table_init(struct efa_id_table *t, uint32_t max);
 void efa_id_table_destroy(struct efa_id_table *t);
-/* lowest free handle, or -1 when the table is full */
+/* the longest-free handle, or -1 when the table is full; O(1) */
 int64_t efa_id_alloc(struct efa_core *core, enum efa_core_object_class cls);
 bool efa_id_valid(const struct efa_core *core, enum efa_core_object_class cls,
-		  uint32_t id);
+		  uint64_t id);
 void efa_id_free(struct efa_core *core, enum efa_core_object_class cls,
 		 uint32_t id);
+/* dependents of a live object */
+void efa_id_get(struct efa_core *core, enum efa_core_object_class cls, uint32_t id);
+void efa_id_put(struct efa_core *core, enum efa_core_object_class cls, uint32_t id);
+uint32_t efa_id_refs(const struct efa_core *core, enum efa_core_object_class cls,
+		     uint32_t id);
+/* free MR index's page list and return its pages to the budget */
+void efa_mr_release(struct efa_core *core, uint32_t index);
 /* forget every object, counting the live ones as dropped */
 void efa_objects_drop_all(struct efa_core *core);
 
