@@ -173,8 +173,8 @@ static int all(struct ibv_context *ctx)
 	ud = must("ud", ibv_create_qp(pd, &qp_attr));
 	if (!ud)
 		return 2;
-	printf("ud_qpn_nonzero=%d\nud_cap_send_wr=%u\nud_cap_recv_wr=%u\n",
-	       ud->qp_num != 0, qp_attr.cap.max_send_wr, qp_attr.cap.max_recv_wr);
+	printf("ud_qpn=%u\nud_cap_send_wr=%u\nud_cap_recv_wr=%u\n",
+	       ud->qp_num, qp_attr.cap.max_send_wr, qp_attr.cap.max_recv_wr);
 	rc("ud_query_wqs", efadv_query_qp_wqs(ud, &sq, &rq, sizeof(sq)));
 	wq_attr("ud_sq", &sq);
 	wq_attr("ud_rq", &rq);
@@ -207,7 +207,8 @@ static int all(struct ibv_context *ctx)
 	}
 
 	qpx_attr.qp_type = IBV_QPT_DRIVER;
-	qpx_attr.cap.max_inline_data = 64;
+	/* the most inline data the device takes: 128-byte WQEs when past 32 */
+	qpx_attr.cap.max_inline_data = dev_attr.inline_buf_size_ex;
 	srdx = must("srd_ex", efadv_create_qp_ex(ctx, &qpx_attr, &efa_qp_attr,
 						 sizeof(efa_qp_attr)));
 	if (srdx) {

@@ -24,6 +24,7 @@ starts, with the Run (so a value can depend on the kernel or the driver, or
 be computed from the C headers through efastack.abi).
 """
 import dataclasses
+import errno
 import os
 
 from efastack import abi, build, kernels
@@ -185,10 +186,12 @@ SUITES = (
                       "UNSOLICITED_WRITE_RECV")),
                   ("EFADV_INLINE_BUF_SIZE_EX", 80),
                   ("PROVIDER_LIB", _provider_file("libefa.so.1"))),
+          # 6.1's upstream driver has no MR query method: EPROTONOSUPPORT.
           expect_when=(({"driver": "upstream"}, (("EFADV_INLINE_BUF_SIZE_EX", 32),)),
                        ({"driver": "upstream", "kernel": "6.1"},
                         (("EFADV_DEVICE_CAPS", lambda run: _efadv_caps(
-                            "RDMA_READ", "RNR_RETRY", "CQ_WITH_SGID")),))),
+                            "RDMA_READ", "RNR_RETRY", "CQ_WITH_SGID")),
+                         ("QUERY_MR_RC", errno.EPROTONOSUPPORT)))),
           env=(("EFA_PROBE", _provider_file("tests/efadv-probe")),
                ("EFA_OBJECTS", _provider_file("tests/efa-objects")),
                ("EFA_HIDE_CREATE_AH", _provider_file("tests/hide_create_ah_udata.so")),
