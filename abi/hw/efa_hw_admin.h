@@ -421,7 +421,10 @@ struct efa_admin_reg_mr_cmd {
 	 */
 	__u8 permissions;
 	__le16 reserved16_w5;
-	/* entries of the page list: the pages [iova, iova + mr_length) spans */
+	/*
+	 * entries of the page list: the pages [iova, iova + mr_length) spans;
+	 * redundant, and 0 (let the device count) from Linux's driver
+	 */
 	__le32 page_num;
 	/* the address work requests name the region's first byte by */
 	__le64 iova;

@@ -1039,12 +1039,12 @@ static int read_le64s(struct efa_core *core, uint64_t addr, uint64_t *out, uint3
 /*
  * Follow an indirect page list: chunks, each naming 4 KiB pieces of the
  * list and the next chunk.  Every chunk yields at least one piece and the
- * walk stops once page_num entries are in, so a chain that loops or runs
- * off guest memory ends in an error, never a hang.
+ * walk stops once page_num entries are in, so it ends; a chain that comes
+ * back to a chunk it has visited is malformed (it would name the same
+ * pieces twice), as is one that runs off guest memory.
  */
-static uint8_t read_chained_pbl(struct efa_core *core,
-				const struct efa_admin_ctrl_buff_info *first,
-				uint64_t *pages, uint32_t page_num)
+static uint8_t walk_chain(struct efa_core *core, const struct efa_admin_ctrl_buff_info *first,
+			  uint64_t *pages, uint32_t page_num, uint64_t *visited)
 {
 	uint32_t pieces = (page_num + EFA_PBL_PIECE_ENTRIES - 1) / EFA_PBL_PIECE_ENTRIES;
 	uint64_t ptrs[(EFA_ADMIN_PBL_CHUNK_SIZE - EFA_CHUNK_NEXT_SIZE) / EFA_PBL_ENTRY_SIZE];
@@ -1062,6 +1062,14 @@ static uint8_t read_chained_pbl(struct efa_core *core,
 				       chunk, length);
 			return EFA_ADMIN_MALFORMED_REQUEST;
 		}
+		for (i = 0; i < chunk; i++) {
+			if (visited[i] == addr) {
+				efa_core_error(core, "REG_MR page-list chain loops back to chunk %u",
+					       i);
+				return EFA_ADMIN_MALFORMED_REQUEST;
+			}
+		}
+		visited[chunk] = addr;
 		n = (length - EFA_CHUNK_NEXT_SIZE) / EFA_PBL_ENTRY_SIZE;
 		if (n > pieces - got)
 			n = pieces - got;
@@ -1096,6 +1104,23 @@ static uint8_t read_chained_pbl(struct efa_core *core,
 		chunk++;
 	}
 	return EFA_ADMIN_SUCCESS;
+}
+
+static uint8_t read_chained_pbl(struct efa_core *core,
+				const struct efa_admin_ctrl_buff_info *first,
+				uint64_t *pages, uint32_t page_num)
+{
+	uint32_t pieces = (page_num + EFA_PBL_PIECE_ENTRIES - 1) / EFA_PBL_PIECE_ENTRIES;
+	uint64_t *visited = malloc((size_t)pieces * sizeof(*visited));
+	uint8_t status;
+
+	if (!visited) {
+		efa_core_error(core, "REG_MR of %u pages: host out of memory", page_num);
+		return EFA_ADMIN_RESOURCE_ALLOCATION_FAILURE;
+	}
+	status = walk_chain(core, first, pages, page_num, visited);
+	free(visited);
+	return status;
 }
 
 static uint8_t read_pbl(struct efa_core *core, const struct efa_admin_aq_entry *entry,
@@ -1181,11 +1206,18 @@ static uint8_t reg_mr(struct efa_core *core, const struct efa_admin_aq_entry *en
 			       (unsigned int)length);
 	page_mask = (1ull << shift) - 1;
 	spanned = ((iova + length - 1) >> shift) - (iova >> shift) + 1;
-	if (page_num != spanned)
+	/*
+	 * page_num is redundant and Linux's driver leaves it 0: the device
+	 * counts the pages itself, and holds a driver that does give it to
+	 * the right number.
+	 */
+	if (page_num && page_num != spanned)
 		return illegal(core, "REG_MR page_num %u is not the pages the region spans",
 			       page_num);
-	if (page_num > cfg->max_mr_pages)
-		return illegal(core, "REG_MR of %u pages beyond max_mr_pages", page_num);
+	if (spanned > cfg->max_mr_pages)
+		return illegal(core, "REG_MR of %u pages beyond max_mr_pages",
+			       (unsigned int)spanned);
+	page_num = (uint32_t)spanned;
 	if (core->mr_pages_used + page_num > cfg->mr_page_budget) {
 		efa_core_error(core, "REG_MR of %u pages: the device's page-list budget is spent",
 			       page_num);

@@ -24,6 +24,7 @@ starts, with the Run (so a value can depend on the kernel or the driver, or
 be computed from the C headers through efastack.abi).
 """
 import dataclasses
+import errno
 import os
 
 from efastack import abi, build, kernels
@@ -173,7 +174,8 @@ SUITES = (
           kernel_args=("iomem=relaxed",),   # user space maps BAR0 to mask a vector
           expect=(("EQS", 0), ("WATCHDOG_MS", 700), ("INLINE_BUF_SIZE_EX", 32),
                   ("ADMIN_TIMEOUT_MS", 1000))),
-    Suite("provider", "our libefa over an EFA kernel driver: contexts, PDs, efadv, libfabric",
+    Suite("provider", "our libefa over an EFA kernel driver: contexts, PDs, CQs, QPs, AHs, "
+          "MRs, efadv, invalid arguments, mangled kernel answers, libfabric",
           "vm", tests=("providers/tests/test_provider_vm.py",), needs=("provider",),
           kernels=BOTH_KERNELS, pairs=(("upstream", "ours"), ("ours", "ours")),
           devices=2, props=SHARED_PROPS,
@@ -185,12 +187,16 @@ SUITES = (
                       "UNSOLICITED_WRITE_RECV")),
                   ("EFADV_INLINE_BUF_SIZE_EX", 80),
                   ("PROVIDER_LIB", _provider_file("libefa.so.1"))),
+          # 6.1's upstream driver has no MR query method: EPROTONOSUPPORT.
           expect_when=(({"driver": "upstream"}, (("EFADV_INLINE_BUF_SIZE_EX", 32),)),
                        ({"driver": "upstream", "kernel": "6.1"},
                         (("EFADV_DEVICE_CAPS", lambda run: _efadv_caps(
-                            "RDMA_READ", "RNR_RETRY", "CQ_WITH_SGID")),))),
+                            "RDMA_READ", "RNR_RETRY", "CQ_WITH_SGID")),
+                         ("QUERY_MR_RC", errno.EPROTONOSUPPORT)))),
           env=(("EFA_PROBE", _provider_file("tests/efadv-probe")),
-               ("EFA_HIDE_CREATE_AH", _provider_file("tests/hide_create_ah_udata.so")))),
+               ("EFA_OBJECTS", _provider_file("tests/efa-objects")),
+               ("EFA_HIDE_CREATE_AH", _provider_file("tests/hide_create_ah_udata.so")),
+               ("EFA_MANGLE_UDATA", _provider_file("tests/mangle_udata.so")))),
     Suite("rdma-core-efa", "rdma-core 56.1's own EFA object tests (tests/test_efadv.py) with its "
           "own libibverbs and pyverbs over our libefa", "vm",
           tests=("providers/tests/test_rdma_core_efa.py",), needs=("provider", "rdma-core-prefix"),

@@ -15,7 +15,7 @@
 #include "efa_core.h"
 
 #define GUEST_BASE	0x100000ull
-#define GUEST_SIZE	(1u << 20)
+#define GUEST_SIZE	(8u << 20)
 
 /* guest memory layout of the fake driver */
 #define READLESS_ADDR	(GUEST_BASE + 0x0)

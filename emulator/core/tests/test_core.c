@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fake_host.h"
+#include "object_tests.h"
 
 static struct fake_host *ready_host(const struct efa_core_config *cfg)
 {
@@ -495,6 +496,22 @@ int main(int argc, char **argv)
 		{ "keep_alive", test_keep_alive },
 		{ "config_validation", test_config_validation },
 		{ "random_commands", test_random_commands },
+		{ "cq_commands", test_cq_commands },
+		{ "cq_doorbells", test_cq_doorbells },
+		{ "qp_create", test_qp_create },
+		{ "qp_state_machine", test_qp_state_machine },
+		{ "ah_commands", test_ah_commands },
+		{ "mr_inline_and_direct", test_mr_inline_and_direct },
+		{ "mr_chained_page_list", test_mr_chained_page_list },
+		{ "mr_hostile_page_lists", test_mr_hostile_page_lists },
+		{ "mr_limits_and_keys", test_mr_limits_and_keys },
+		{ "mr_page_budget", test_mr_page_budget },
+		{ "virtual_rings", test_virtual_rings },
+		{ "get_stats", test_get_stats },
+		{ "object_limits", test_object_limits },
+		{ "dependents_keep_objects_alive", test_dependents_keep_objects_alive },
+		{ "reset_drops_every_class", test_reset_drops_every_class },
+		{ "alloc_pd_timing", test_alloc_pd_timing },
 	};
 	unsigned int i, ran = 0, failed_tests = 0;
 	int a;
