@@ -11,6 +11,7 @@ with (efastack.guest), EFA constants from the C headers (efastack.abi),
 verbs constants from pyverbs (built from libibverbs' headers)."""
 import errno
 import mmap
+import os
 
 import pytest
 from pyverbs.addr import AH, AHAttr, GlobalRoute
@@ -24,7 +25,7 @@ from pyverbs.pyverbs_error import PyverbsRDMAError
 from pyverbs.qp import QP, QPAttr, QPCap, QPInitAttr, QPInitAttrEx
 
 from efastack import abi
-from efastack.guest import efa_pci_devices, expect, expect_int, live_objects, wait_for
+from efastack.guest import efa_pci_devices, expect, expect_int, live_objects, run, wait_for
 
 PORT = 1
 QKEY = 0x11111111
@@ -167,9 +168,16 @@ def test_cq_create_destroy(ctx, pci, objects_return):
 
 
 def test_cq_with_completion_channel(ctx, pci, objects_return):
-    with CompChannel(ctx) as channel, CQ(ctx, 16, None, channel, 0) as cq:
+    with CompChannel(ctx) as channel, CQ(ctx, 16, None, channel, 0):
         assert held(pci, objects_return)["cq"] == 1
+
+
+def test_cq_with_a_channel_can_be_armed(ctx):
+    """Requesting a notification rings the CQ's doorbell (the device
+    announces EQs, so the kernel offers CQ notifications)."""
+    with CompChannel(ctx) as channel, CQ(ctx, 16, None, channel, 0) as cq:
         cq.req_notify()
+        cq.req_notify(solicited_only=True)
 
 
 def test_cq_deeper_than_max_cq_depth_is_einval(ctx):
@@ -421,3 +429,16 @@ def test_every_object_together(ctx, pci, objects_return):
             AH(pd, attr=ah_attr(ctx)), MR(pd, mmap.PAGESIZE, ibv.IBV_ACCESS_LOCAL_WRITE):
         h = held(pci, objects_return)
         assert (h["pd"], h["cq"], h["qp"], h["ah"], h["mr"]) == (1, 1, 2, 1, 1)
+
+
+def test_objects_others_name_cannot_be_destroyed(efa_devices):
+    """ibv_dealloc_pd of a PD an MR, AH or QP names, ibv_destroy_cq of a CQ a
+    QP uses: EBUSY, and nothing changes (verbs_busy.c: pyverbs destroys
+    dependants first, so only C can ask)."""
+    program = os.environ.get("EFA_VERBS_BUSY")
+    assert program and os.path.exists(program), "EFA_VERBS_BUSY: run through tools/run-tests"
+    out = dict(line.split("=", 1) for line in run(program, efa_devices[0]).split())
+    for what in ("dealloc_pd_with_mr", "dealloc_pd_with_ah", "dealloc_pd_with_qp",
+                 "destroy_cq_with_qp"):
+        assert int(out[what]) == errno.EBUSY, f"{what}: {out[what]}"
+    assert out["destroyed"] == "0"

@@ -76,6 +76,30 @@ def rdma_core_prefix():
     return out.strip().splitlines()[-1]
 
 
+GUEST_PROGRAMS = os.path.join(paths.REPO, "pyverbs-tests")
+
+
+def guest_program_path(name):
+    """Where guest_programs() puts pyverbs-tests/NAME.c's program."""
+    return os.path.join(paths.BUILD, "pyverbs-tests", name.replace("_", "-"))
+
+
+def guest_programs():
+    """The C programs of pyverbs-tests/ (what pyverbs cannot ask), run in
+    the VM: built against the installed libibverbs, warnings as errors,
+    again when the source is newer."""
+    for source in sorted(os.listdir(GUEST_PROGRAMS)):
+        if not source.endswith(".c"):
+            continue
+        src = os.path.join(GUEST_PROGRAMS, source)
+        out = guest_program_path(source[:-2])
+        if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(src):
+            continue
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        _run(["gcc", "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-o", out, src, "-libverbs"],
+             f"compiling pyverbs-tests/{source}", quiet=True)
+
+
 def cmake_cache_value(build, name):
     """A value from BUILD/CMakeCache.txt, or None."""
     try:

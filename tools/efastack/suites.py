@@ -37,8 +37,8 @@ class Suite:
     where: str                      # "host" or "vm"
     tests: tuple = ()               # pytest paths, relative to the repository
     ctest: str | None = None        # or: a ctest build folder (host)
-    needs: tuple = ()               # builds: host, provider, rdma-core-prefix, qemu, our-ko,
-                                    # upstream-ko
+    needs: tuple = ()               # builds: host, provider, rdma-core-prefix,
+                                    # pyverbs-programs, qemu, our-ko, upstream-ko
     kernels: tuple = ()             # vm: a run on each
     pairs: tuple = ()               # vm: (driver, provider) pairs, a run each
     devices: int = 1
@@ -149,8 +149,9 @@ SUITES = (
           kernels=("6.1",), pairs=(("none", "stock"),), check_leaks=False),
     Suite("fidelity", "each driver/provider pair discovers the model, creates, queries and "
           "destroys every object, hits every limit; processes exit clean",
-          "vm", tests=("pyverbs-tests",), kernels=BOTH_KERNELS, pairs=ALL_PAIRS,
-          devices=2, props=SHARED_PROPS, expect=(("DEVICES", 2),),
+          "vm", tests=("pyverbs-tests",), needs=("pyverbs-programs",), kernels=BOTH_KERNELS,
+          pairs=ALL_PAIRS, devices=2, props=SHARED_PROPS, expect=(("DEVICES", 2),),
+          env=(("EFA_VERBS_BUSY", lambda run: build.guest_program_path("verbs_busy")),),
           # 6.1's upstream driver does not read the GUID from the device,
           # nor offer RDMA write (remote write access to an MR)
           expect_when=(({"driver": "upstream", "kernel": "6.1"},
