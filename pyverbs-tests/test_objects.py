@@ -174,10 +174,13 @@ def test_cq_with_completion_channel(ctx, pci, objects_return):
 
 def test_cq_with_a_channel_can_be_armed(ctx):
     """Requesting a notification rings the CQ's doorbell (the device
-    announces EQs, so the kernel offers CQ notifications)."""
+    announces EQs, so the kernel offers CQ notifications); EFA has no
+    solicited events."""
     with CompChannel(ctx) as channel, CQ(ctx, 16, None, channel, 0) as cq:
         cq.req_notify()
-        cq.req_notify(solicited_only=True)
+        with pytest.raises(PyverbsRDMAError) as err:
+            cq.req_notify(solicited_only=True)
+        assert rdma_error(err) == errno.EOPNOTSUPP
 
 
 def test_cq_deeper_than_max_cq_depth_is_einval(ctx):
