@@ -35,7 +35,7 @@ RDMA_CORE_TESTS = {"test_efadv": ["EfaQueryDeviceTest", "EfaAHTest", "EfaQPTest"
                                   "EfaQPExTest", "EfaMRTest"]}
 
 
-def test_ids():
+def rdma_core_test_ids():
     """tests.MODULE.CLASS.METHOD of every test method of RDMA_CORE_TESTS,
     read from the source (without importing it: that needs the prefix's
     pyverbs)."""
@@ -86,7 +86,7 @@ def test_runs_on_rdma_core_56_and_our_provider(results):
     assert efa == {ours}, libs
 
 
-@pytest.mark.parametrize("test_id", test_ids())
+@pytest.mark.parametrize("test_id", rdma_core_test_ids())
 def test_rdma_core(results, test_id):
     outcome, detail = results["tests"].get(test_id, ["missing", "not run"])
     short = test_id.split(".", 2)[2]
