@@ -48,9 +48,11 @@ def test_killed_process_leaves_no_objects(efa_devices, sig):
     n = 4
     before = live_objects(pci)
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, efa_devices[0], str(n)],
-                              stdout=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert holder.stdout.readline().strip() == "ready"
+        if holder.stdout.readline().strip() != "ready":
+            holder.wait()
+            pytest.fail(f"the holder could not make its objects:\n{holder.stderr.read()}")
         held = live_objects(pci)
         for cls, per_n in HELD.items():
             assert held[cls] == before[cls] + per_n * n, f"{cls}: {held} after {before}"
