@@ -3,7 +3,6 @@
 kernel tears its context down (QPs, AHs, MRs, CQs, PDs) and the driver
 frees every object through admin commands.  Checked against the device
 model's own object counts."""
-import os
 import signal
 import subprocess
 import sys
@@ -58,7 +57,7 @@ def test_killed_process_leaves_no_objects(efa_devices, sig):
             assert held[cls] == before[cls] + per_n * n, f"{cls}: {held} after {before}"
         assert held["uar"] == before["uar"] + 1
     finally:
-        os.kill(holder.pid, sig)
+        holder.send_signal(sig)
         holder.wait()
     wait_for(lambda: live_objects(pci) == before, 10,
              "the killed process's objects and UAR to leave the device")
