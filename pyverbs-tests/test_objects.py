@@ -268,6 +268,32 @@ def test_srd_qp_ex(ctx, pd, cq, pci, objects_return):
         to_rts(qp)
 
 
+def test_srd_qp_keeps_its_rnr_retry(pd, cq):
+    if not device_cap("RNR_RETRY"):
+        pytest.skip("the device announces no RNR retry")
+    with srd_qp(pd, cq) as qp:
+        to_rts(qp, rnr_retry=5)
+        assert qp.query(ibv.IBV_QP_RNR_RETRY)[0].rnr_retry == 5
+
+
+def test_ud_qp_rnr_retry_is_einval(pd, cq):
+    """RNR retry is no attribute of a UD QP's RTR -> RTS."""
+    with ud_qp(pd, cq) as qp:
+        with pytest.raises(PyverbsRDMAError) as err:
+            to_rts(qp, rnr_retry=5)
+        assert rdma_error(err) == errno.EINVAL
+        assert qp.query(ibv.IBV_QP_STATE)[0].qp_state == ibv.IBV_QPS_RTR
+
+
+def test_qp_drains_its_send_queue_and_resumes(pd, cq):
+    """RTS -> SQD -> RTS."""
+    with srd_qp(pd, cq) as qp:
+        to_rts(qp)
+        for state in (ibv.IBV_QPS_SQD, ibv.IBV_QPS_RTS):
+            qp.modify(QPAttr(qp_state=state), ibv.IBV_QP_STATE)
+            assert qp.query(ibv.IBV_QP_STATE)[0].qp_state == state
+
+
 def test_qp_skipping_a_state_is_einval(pd, cq):
     with ud_qp(pd, cq) as qp:
         a = QPAttr(qp_state=ibv.IBV_QPS_RTS)
