@@ -166,7 +166,7 @@ enum efa_mr_methods {
 	EFA_IB_METHOD_MR_QUERY = (1U << UVERBS_ID_NS_SHIFT),
 };
 
-enum efa_create_comp_cntr_attrs {
+enum efa_comp_cntr_create_attrs {
 	EFA_IB_ATTR_CREATE_COMP_CNTR_COMP_BUFFER = (1U << UVERBS_ID_NS_SHIFT),
 	EFA_IB_ATTR_CREATE_COMP_CNTR_ERR_BUFFER,
 };

@@ -9,7 +9,8 @@
  *    only ever appended, so a caller built against an older, shorter struct
  *    keeps working: the library reads and writes only the first inlen bytes.
  *  - A caller built against a newer, longer struct passes a larger inlen.
- *    The bytes the library does not know must be zero, otherwise the call
+ *    In a struct the library fills, the bytes it does not know are zeroed.
+ *    In a struct the caller fills, they must be zero, otherwise the call
  *    fails with EINVAL (it cannot honour a request it does not understand).
  *  - comp_mask: in input structs, which optional fields are valid; in output
  *    structs, which optional fields the library filled.  No optional fields
@@ -100,7 +101,7 @@ struct efadv_qp_init_attr {
 	uint32_t driver_qp_type;	/* EFADV_QP_DRIVER_TYPE_* */
 	uint16_t flags;			/* EFADV_QP_FLAGS_* */
 	uint8_t sl;			/* service level, 0 = default */
-	uint8_t reserved[1];
+	uint8_t reserved;		/* must be 0 */
 	uint64_t wr_flags;		/* EFADV_WR_EX_* */
 };
 
@@ -172,7 +173,6 @@ struct efadv_sq_depth_attr {
 struct efadv_rq_depth_attr {
 	uint64_t comp_mask;
 	uint32_t max_recv_sge;
-	uint8_t reserved[4];
 };
 
 /*

@@ -53,6 +53,14 @@ int efa_fill_efadv_device_attr(const struct efa_caps *caps,
 int efa_check_attr_len(const void *attr, uint32_t inlen, size_t min_len,
 		       size_t known_len);
 
+/*
+ * The compatibility rule of every efadv call filling an output struct
+ * (attr, inlen): inlen must reach past the first min_len bytes; the library
+ * zeroes all inlen bytes (so a newer caller's fields read 0) and fills what
+ * it knows.  0 or EINVAL.
+ */
+int efa_zero_attr_out(void *attr, uint32_t inlen, size_t min_len);
+
 /* The end of a struct member: the inlen that covers it. */
 #define EFA_FIELD_END(type, member) \
 	(offsetof(type, member) + sizeof(((type *)0)->member))

@@ -36,5 +36,11 @@ DECLARE_DRV_CMD(efa_cmd_query_device, IB_USER_VERBS_EX_CMD_QUERY_DEVICE,
 		empty, efa_ibv_ex_query_device_resp);
 DECLARE_DRV_CMD(efa_cmd_alloc_pd, IB_USER_VERBS_CMD_ALLOC_PD,
 		empty, efa_ibv_alloc_pd_resp);
+DECLARE_DRV_CMD(efa_cmd_create_cq, IB_USER_VERBS_EX_CMD_CREATE_CQ,
+		efa_ibv_create_cq, efa_ibv_create_cq_resp);
+DECLARE_DRV_CMD(efa_cmd_create_qp, IB_USER_VERBS_CMD_CREATE_QP,
+		efa_ibv_create_qp, efa_ibv_create_qp_resp);
+DECLARE_DRV_CMD(efa_cmd_create_ah, IB_USER_VERBS_CMD_CREATE_AH,
+		empty, efa_ibv_create_ah_resp);
 
 #endif /* EFA_CMDS_H */

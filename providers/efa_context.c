@@ -17,11 +17,58 @@ static void efa_free_context(struct ibv_context *ibctx);
  */
 static const struct verbs_context_ops efa_context_ops = {
 	.alloc_pd = efa_alloc_pd,
+	.create_ah = efa_create_ah,
+	.create_cq = efa_create_cq,
+	.create_cq_ex = efa_create_cq_ex,
+	.create_qp = efa_create_qp,
+	.create_qp_ex = efa_create_qp_ex,
 	.dealloc_pd = efa_dealloc_pd,
+	.dereg_mr = efa_dereg_mr,
+	.destroy_ah = efa_destroy_ah,
+	.destroy_cq = efa_destroy_cq,
+	.destroy_qp = efa_destroy_qp,
 	.free_context = efa_free_context,
+	.modify_qp = efa_modify_qp,
+	.poll_cq = efa_poll_cq,
+	.post_recv = efa_post_recv,
+	.post_send = efa_post_send,
 	.query_device_ex = efa_query_device_ex,
 	.query_port = efa_query_port,
+	.query_qp = efa_query_qp,
+	.query_qp_data_in_order = efa_query_qp_data_in_order,
+	.reg_dmabuf_mr = efa_reg_dmabuf_mr,
+	.reg_mr = efa_reg_mr,
+	.req_notify_cq = efa_req_notify_cq,
 };
+
+/*
+ * What alloc_ucontext answered, checked before any queue is sized from it:
+ * a CQ has at least one sub-CQ, an LLQ holds at least one WQE, and the
+ * inline sizes fit the WQEs that carry them.  EPROTO otherwise.
+ */
+static int efa_check_get_context(struct efa_context *ctx,
+				 const struct efa_cmd_get_context_resp *resp)
+{
+	const char *bad = NULL;
+
+	if (resp->sub_cqs_per_cq < 1)
+		bad = "sub_cqs_per_cq";
+	else if (resp->max_llq_size < EFA_IO_TX_WQE_SIZE)
+		bad = "max_llq_size";
+	else if (resp->inline_buf_size > EFA_IO_TX_DESC_INLINE_MAX_SIZE)
+		bad = "inline_buf_size";
+	else if (resp->inline_buf_size_ex > EFA_IO_TX_DESC_INLINE_MAX_SIZE_128)
+		bad = "inline_buf_size_ex";
+	if (!bad)
+		return 0;
+	verbs_debug(&ctx->ibvctx,
+		    "alloc_ucontext: sub_cqs_per_cq %u max_llq_size %u inline_buf_size %u inline_buf_size_ex %u: %s out of range; refused\n",
+		    resp->sub_cqs_per_cq, resp->max_llq_size,
+		    resp->inline_buf_size, resp->inline_buf_size_ex, bad);
+	fprintf(stderr, "libefa: %s: the efa kernel driver reported %s out of range\n",
+		ctx->ibvctx.context.device->name, bad);
+	return EPROTO;
+}
 
 static void efa_caps_from_get_context(struct efa_caps *caps,
 				      const struct efa_cmd_get_context_resp *resp)
@@ -48,6 +95,14 @@ struct verbs_context *efa_alloc_context(struct ibv_device *ibdev, int cmd_fd,
 	struct efa_context *ctx;
 	int err;
 
+	err = efa_compat_init();
+	if (err) {
+		fprintf(stderr, "libefa: %s: cannot find comp_mask in this libibverbs' struct verbs_qp\n",
+			ibdev->name);
+		errno = err;
+		return NULL;
+	}
+
 	ctx = verbs_init_and_alloc_context(ibdev, cmd_fd, ctx, ibvctx,
 					   RDMA_DRIVER_EFA);
 	if (!ctx)
@@ -62,6 +117,9 @@ struct verbs_context *efa_alloc_context(struct ibv_device *ibdev, int cmd_fd,
 		verbs_err(&ctx->ibvctx, "alloc_ucontext failed: %d\n", err);
 		goto err_free;
 	}
+	err = efa_check_get_context(ctx, &resp);
+	if (err)
+		goto err_free;
 	efa_caps_from_get_context(&ctx->caps, &resp);
 
 	/*

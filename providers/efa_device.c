@@ -67,8 +67,8 @@ int efa_query_device_ex(struct ibv_context *ibctx,
 
 	/* A send queue cannot be deeper than its LLQ holds WQEs. */
 	if (ctx->caps.max_llq_size &&
-	    (uint32_t)dev->max_qp_wr > ctx->caps.max_llq_size / EFA_LLQ_WQE_BYTES)
-		dev->max_qp_wr = ctx->caps.max_llq_size / EFA_LLQ_WQE_BYTES;
+	    (uint32_t)dev->max_qp_wr > ctx->caps.max_llq_size / EFA_IO_TX_WQE_SIZE)
+		dev->max_qp_wr = ctx->caps.max_llq_size / EFA_IO_TX_WQE_SIZE;
 
 	/* The firmware version travels as bytes, least significant first. */
 	fw = resp.ibv_resp.base.fw_ver;

@@ -63,6 +63,14 @@ int efa_check_attr_len(const void *attr, uint32_t inlen, size_t min_len,
 	return 0;
 }
 
+int efa_zero_attr_out(void *attr, uint32_t inlen, size_t min_len)
+{
+	if (inlen < min_len)
+		return EINVAL;
+	memset(attr, 0, inlen);
+	return 0;
+}
+
 /* Copy a member of src into dst if the caller's struct (inlen) has it. */
 #define EFA_COPY_IF_COVERED(dst, src, member, inlen)                          \
 	do {                                                                   \
@@ -84,18 +92,17 @@ int efa_fill_efadv_device_attr(const struct efa_caps *caps,
 		.device_caps = efa_efadv_device_caps(caps->device_caps),
 		.max_rdma_size = caps->max_rdma_size,
 	};
-	size_t known = sizeof(full);
 	int err;
 
-	err = efa_check_attr_len(attr, inlen,
-				 EFA_FIELD_END(struct efadv_device_attr,
-					       inline_buf_size),
-				 known);
+	/*
+	 * A newer caller's fields past ours read 0, as with rdma-core's
+	 * provider; whole members only, and nothing past the caller's struct.
+	 */
+	err = efa_zero_attr_out(attr, inlen,
+				EFA_FIELD_END(struct efadv_device_attr,
+					      inline_buf_size));
 	if (err)
 		return err;
-
-	/* Whole members only, and nothing past the caller's struct. */
-	memset(attr, 0, inlen < known ? inlen : known);
 	EFA_COPY_IF_COVERED(attr, &full, comp_mask, inlen);
 	EFA_COPY_IF_COVERED(attr, &full, max_sq_wr, inlen);
 	EFA_COPY_IF_COVERED(attr, &full, max_rq_wr, inlen);

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """Our libefa.so.1 in a test VM, over an EFA kernel driver and the device
 model: registration, contexts, PDs, efadv_query_device with every field and
-its inlen rules, the not-yet-implemented efadv calls, and libfabric.
+its inlen rules, every control-path object (CQ, QP, AH, MR) created,
+queried and destroyed, invalid arguments, kernel answers that make no
+sense (a shim mangles them), and libfabric.
 
 Run by the provider row of tools/efastack/suites.py, which boots the VM with
 known device properties (efa-vm exports them as EFA_PROP_*) and passes what
@@ -17,6 +19,7 @@ import pytest
 
 from efastack import abi
 from efastack.guest import require_int as expect_int
+from efastack.guest import expect_int as optional_int
 from efastack.guest import run
 
 ATTR = abi.struct("efadv_device_attr")
@@ -167,24 +170,23 @@ def test_newer_caller_with_zeroed_tail(device):
 
 
 @pytest.mark.parametrize("inlen", [ATTR.size + 1, 40, RAW_LEN])
-def test_newer_caller_with_unknown_bytes_is_einval(device, inlen):
+def test_newer_caller_unknown_bytes_are_zeroed(device, inlen):
+    """A newer caller's fields past ours read 0, whatever they held (as
+    rdma-core's provider does); bytes past inlen stay the caller's."""
     rc, buf = raw(device, inlen, 0x5a, 0x01)
-    assert rc == errno.EINVAL
-    assert buf == b"\x5a" * ATTR.size + b"\x01" * (RAW_LEN - ATTR.size)
+    assert rc == 0
+    assert ATTR.unpack(buf) == expected_attr()
+    assert buf[ATTR.size:inlen] == bytes(inlen - ATTR.size)
+    assert buf[inlen:] == b"\x01" * (RAW_LEN - inlen)
 
 
-def test_calls_of_later_issues_are_eopnotsupp(device):
-    out = probe(device, "stubs")
-    for name in ("efadv_create_driver_qp", "efadv_create_qp_ex",
-                 "efadv_create_cq", "efadv_create_comp_cntr",
-                 "efadv_qp_from_ibv_qp_ex", "efadv_cq_from_ibv_cq_ex"):
-        assert out[name] == "NULL", name
-    assert re.findall(r"(efadv_\w+)=NULL errno=(\d+)",
-                      run(os.environ["EFA_PROBE"], device, "stubs")) == [
+def test_efadv_calls_without_an_object_refuse(device):
+    text = run(os.environ["EFA_PROBE"], device, "stubs")
+    assert re.findall(r"(efadv_\w+)=NULL errno=(\d+)", text) == [
         (name, str(errno.EOPNOTSUPP)) for name in (
-            "efadv_create_driver_qp", "efadv_create_qp_ex", "efadv_create_cq",
             "efadv_create_comp_cntr", "efadv_qp_from_ibv_qp_ex",
             "efadv_cq_from_ibv_cq_ex")]
+    out = dict(line.split("=", 1) for line in text.split() if "=" in line)
     for name in ("efadv_query_qp_wqs", "efadv_query_cq", "efadv_query_ah",
                  "efadv_query_mr"):
         assert int(out[name]) == errno.EOPNOTSUPP, name
@@ -213,6 +215,22 @@ def test_fi_info_lists_efa_through_our_libefa(devices):
     assert set(re.findall(r"^provider: (\S+)$", out, re.M)) == {"efa"}
 
 
+def test_fi_info_is_the_same_as_with_debians_provider():
+    """libfabric sees the same devices, attributes and limits through our
+    libefa as through Debian's: the stock provider is what a private mount
+    namespace without efa-vm's libibverbs.d (and without our libefa.so.1 on
+    the library path) loads."""
+    ours = run("fi_info", "-v", "-p", "efa")
+    env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
+    script = ("umount /etc/libibverbs.d && cat /etc/libibverbs.d/efa.driver && "
+              "echo --- && fi_info -v -p efa")
+    out = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True,
+                         text=True, env=env, check=True).stdout
+    driver, stock = out.split("---\n", 1)
+    assert driver.split() == ["driver", "efa"]      # Debian's, by name
+    assert ours.splitlines() == stock.splitlines()
+
+
 def test_efadv_refuses_a_context_of_another_provider():
     """efadv on a soft-RoCE context: EOPNOTSUPP, not a crash."""
     if subprocess.run(["modprobe", "rdma_rxe"], capture_output=True).returncode:
@@ -228,3 +246,213 @@ def test_efadv_refuses_a_context_of_another_provider():
             run("rdma", "link", "delete", "rxe_efatest", check=False)
     finally:
         run("ip", "link", "delete", "efatest0", check=False)
+
+
+# ---------------------------------------------------------------- objects
+
+def objects(device, scenario, *args, env=None, check=True):
+    """efa-objects' key=value output as a dict, and the process."""
+    proc = subprocess.run([os.environ["EFA_OBJECTS"], device, scenario, *args],
+                          capture_output=True, text=True,
+                          env=dict(os.environ, **(env or {})))
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return dict(line.split("=", 1) for line in proc.stdout.split() if "=" in line), proc
+
+
+USER_OBJECTS = ("pd", "cq", "qp", "ah", "mr")   # not the driver's own EQs
+
+
+def no_objects_left(device):
+    from efastack.guest import live_objects, pci_name
+
+    live = live_objects(pci_name(device))
+    left = {cls: n for cls, n in live.items() if cls in USER_OBJECTS and n}
+    assert not left, left
+
+
+def pow2_at_least(n):
+    return 1 << (n - 1).bit_length()
+
+
+@pytest.fixture(scope="module")
+def all_objects(device):
+    out, _ = objects(device, "all")
+    return out
+
+
+def test_every_object_is_created(all_objects):
+    for name in ("pd", "cq", "cq2", "cq_ex", "ud", "ud_ex", "srd", "srd_ex",
+                 "ah", "mr"):
+        assert all_objects[name] == "ok", (name, all_objects.get(f"{name}_errno"))
+
+
+def test_every_object_is_destroyed(all_objects, device):
+    destroyed = {k: v for k, v in all_objects.items()
+                 if k.startswith(("destroy_", "dealloc_", "dereg_"))}
+    assert len(destroyed) >= 10
+    assert set(destroyed.values()) == {"0"}, destroyed
+    no_objects_left(device)
+
+
+def test_cqs_are_sized_and_mapped(all_objects):
+    # ring entries per sub-CQ: a power of two, at least what was asked
+    assert int(all_objects["cq_cqe"]) == pow2_at_least(50)
+    assert int(all_objects["cq_ex_cqe"]) == pow2_at_least(100)
+    assert all_objects["efadv_query_cq"] == "0"
+    assert all_objects["cq_buffer"] == "mapped"
+    assert int(all_objects["cq_entry_size"]) == abi.struct("efa_io_rx_cdesc_ex").size
+    assert all_objects["cq_num_entries"] == all_objects["cq_cqe"]
+    assert all_objects["cq_ex_efadv"] == "ok"
+
+
+def test_cq_with_sgid(all_objects):
+    if not expect_int("efadv_device_caps") & abi.value("EFADV_DEVICE_ATTR_CAPS_CQ_WITH_SGID"):
+        pytest.skip("the device has no CQ_WITH_SGID")
+    assert all_objects["cq_sgid"] == "ok"
+    assert all_objects["cq_sgid_reader"] == "set"
+
+
+def test_ud_qp_queues(all_objects):
+    """60 sends and 30 receives of 2 SGEs: a 64-entry SQ of 64-byte WQEs in
+    the LLQ, a 64-descriptor RQ ring (32 receives), both with doorbells."""
+    assert int(all_objects["ud_qpn"]) < 1 << 24
+    assert all_objects["ud_cap_send_wr"] == "64"
+    assert all_objects["ud_cap_recv_wr"] == "32"
+    assert all_objects["ud_query_wqs"] == "0"
+    assert all_objects["ud_sq_entry_size"] == str(abi.value("EFA_IO_TX_WQE_SIZE"))
+    assert all_objects["ud_sq_num_entries"] == "64"
+    assert all_objects["ud_rq_entry_size"] == str(abi.struct("efa_io_rx_desc").size)
+    assert all_objects["ud_rq_num_entries"] == "64"
+    assert all_objects["ud_rq_max_batch"] == "64"
+    for q in ("ud_sq", "ud_rq"):
+        assert all_objects[f"{q}_buffer"] == "mapped"
+        assert all_objects[f"{q}_doorbell"] == "mapped"
+    assert 0 < int(all_objects["ud_sq_max_batch"]) < 64
+
+
+@pytest.mark.parametrize("qp", ["ud", "srd"])
+def test_qp_state_machine(all_objects, qp):
+    for step in ("to_init", "to_rtr", "to_rts"):
+        assert all_objects[f"{qp}_{step}"] == "0", step
+    assert all_objects[f"{qp}_query"] == "0"
+    assert int(all_objects[f"{qp}_state"]) == 3     # IBV_QPS_RTS
+    assert int(all_objects[f"{qp}_qkey"], 0) == 0x11111111
+    assert int(all_objects[f"{qp}_sq_psn"], 0) == 0x123
+
+
+def test_extended_qps_reach_ibv_qp_to_qp_ex(all_objects):
+    """libibverbs 44 reads verbs_qp.comp_mask 8 bytes before where rdma-core
+    56.1's headers put it: ibv_qp_to_qp_ex() must still see VERBS_QP_EX."""
+    assert all_objects["ud_qp_ex"] == "none"
+    assert all_objects["ud_ex_qp_ex"] == "ext"
+    assert all_objects["srd_ex_qp_ex"] == "ext"
+    assert all_objects["srd_ex_hints"] == "set"
+    assert int(all_objects["srd_ex_wr_complete"]) == errno.EOPNOTSUPP
+
+
+def test_srd_qp_ex_with_inline_takes_the_wqe_it_needs(all_objects):
+    inline = expect_int("efadv_inline_buf_size_ex")
+    want = abi.value("EFA_IO_TX_WQE_128_SIZE") if inline > abi.value(
+        "EFA_IO_TX_DESC_INLINE_MAX_SIZE") else abi.value("EFA_IO_TX_WQE_SIZE")
+    assert all_objects["srd_ex_query_wqs"] == "0"
+    assert int(all_objects["srd_ex_sq_entry_size"]) == want
+
+
+def test_max_depths(all_objects):
+    llq, sq_wr = expect_int("max_llq_size"), expect_int("max_sq_depth")
+
+    def depth(wqe):
+        return min(1 << ((llq // wqe).bit_length() - 1), sq_wr)
+
+    inline = expect_int("efadv_inline_buf_size_ex")
+    assert int(all_objects["max_sq_depth"]) == depth(64)
+    assert int(all_objects["max_sq_depth_inline"]) == depth(128 if inline > 32 else 64)
+    assert int(all_objects["max_rq_depth"]) == expect_int("max_rq_depth")
+
+
+def test_data_in_order(all_objects):
+    """Never a whole message in order; at most 128-byte blocks."""
+    assert all_objects["ud_in_order"] == "0"
+    assert int(all_objects["ud_in_order_caps"]) & ~2 == 0
+
+
+def test_ah_and_mr(all_objects):
+    assert all_objects["efadv_query_ah"] == "0"
+    assert 0 <= int(all_objects["ahn"]) < 0x10000
+    assert all_objects["mr_lkey_nonzero"] == "1"
+    assert int(all_objects["mr_length"]) == 1 << 20
+    assert int(all_objects["efadv_query_mr"]) == optional_int("query_mr_rc", 0)
+
+
+EINVAL, EOPNOTSUPP = errno.EINVAL, errno.EOPNOTSUPP
+# the errno rdma-core's provider (56.1, master) gives each case
+UPSTREAM_ERRNOS = {
+    "create_qp_rc": EOPNOTSUPP, "create_qp_send_sge": EINVAL,
+    "create_qp_recv_sge": EINVAL, "create_qp_send_wr": EINVAL,
+    "create_qp_recv_wr": EINVAL, "create_qp_inline": EINVAL,
+    "create_qp_no_cq": EINVAL, "driver_qp_not_driver_type": EINVAL,
+    "driver_qp_type_7": EOPNOTSUPP, "qp_ex_inlen_8": EINVAL,
+    "qp_ex_comp_mask": EINVAL, "qp_ex_reserved": EINVAL,
+    "qp_ex_unknown_tail": EINVAL, "qp_ex_not_driver": EINVAL,
+    "qp_ex_flags": EOPNOTSUPP, "qp_ex_wr_flags": EOPNOTSUPP,
+    "qp_ex_no_pd": EINVAL, "qp_ex_atomic": EOPNOTSUPP,
+    "cq_ex_comp_mask": EOPNOTSUPP, "cq_ex_timestamp": EOPNOTSUPP,
+    "efadv_cq_comp_mask": EINVAL, "efadv_cq_inlen_8": EINVAL,
+    "efadv_cq_wc_flags": EOPNOTSUPP,
+    "sq_depth_comp_mask": -EINVAL, "sq_depth_sge": -EINVAL,
+    "sq_depth_inline": -EINVAL, "sq_depth_inlen_8": -EINVAL,
+    "rq_depth_sge": -EINVAL, "rq_depth_comp_mask": -EINVAL,
+}
+
+
+def test_invalid_arguments_get_upstreams_errno(device):
+    out, _ = objects(device, "errors")
+    assert {k: int(v) for k, v in out.items()} == UPSTREAM_ERRNOS
+    no_objects_left(device)
+
+
+EPROTO = errno.EPROTO
+
+
+@pytest.mark.parametrize("mangle,scenario,key", [
+    ("context.sub_cqs_per_cq=0", "cq", None),
+    ("context.max_llq_size=32", "cq", None),
+    ("context.inline_buf_size=33", "cq", None),
+    ("context.inline_buf_size_ex=81", "cq", None),
+    ("cq.q_mmap_size=16", "cq", "cq"),
+    ("cq.q_mmap_key=0x123", "cq", "cq"),
+    ("qp.send_sub_cq_idx=0xffff", "qp", "qp"),
+    ("qp.llq_desc_offset=0x10000", "qp", "qp"),
+    ("qp.sq_db_offset=4094", "qp", "qp"),
+    ("qp.llq_desc_mmap_key=0x10", "qp", "qp"),
+    ("qp.rq_mmap_size=8", "qp", "qp"),
+])
+def test_bad_kernel_answers_are_refused(device, mangle, scenario, key):
+    """A kernel answer libefa cannot use gets EPROTO and a debug line, and
+    what the kernel created for it is destroyed again."""
+    out, proc = objects(device, scenario, check=False,
+                        env={"LD_PRELOAD": os.environ["EFA_MANGLE_UDATA"],
+                             "EFA_MANGLE_UDATA": mangle, "VERBS_LOG_LEVEL": "4",
+                             "VERBS_LOG_FILE": "/dev/stderr"})
+    assert f"mangle_udata: {mangle.split('=')[0]} = " in proc.stderr
+    assert "refused" in proc.stderr
+    if key is None:     # the context itself
+        assert proc.returncode == 2
+        assert f"cannot open {device}: {os.strerror(EPROTO)}" in proc.stderr
+    else:
+        assert out[key] == "NULL" and int(out[f"{key}_errno"]) == EPROTO, out
+    no_objects_left(device)
+
+
+def test_dmabuf_mr(device):
+    if not os.path.exists("/dev/udmabuf"):
+        subprocess.run(["modprobe", "udmabuf"], capture_output=True)
+    if not os.path.exists("/dev/udmabuf"):
+        pytest.skip("no udmabuf in this kernel")
+    out, _ = objects(device, "dmabuf", "/dev/udmabuf")
+    assert out["dmabuf_mr"] == "ok", out.get("dmabuf_mr_errno")
+    assert int(out["dmabuf_mr_length"]) == 16 * 4096
+    assert int(out["dmabuf_query_mr"]) == optional_int("query_mr_rc", 0)
+    assert out["dmabuf_dereg"] == "0"
+    no_objects_left(device)

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """What the test VMs and suites need built, each cached and found the same
 way everywhere: our QEMU, our efa.ko and the upstream one for a kernel, our
-provider, the guest's command runner.  Each function returns a path or
+provider, rdma-core 56.1's pyverbs prefix, the guest's command runner.  Each function returns a path or
 raises BuildError with the tail of what went wrong; progress goes to
 stderr."""
 import hashlib
@@ -66,6 +66,38 @@ def provider():
               "-G", "Ninja"], "configuring the provider", quiet=True)
     _run(["ninja", "-C", build], "building the provider", quiet=True)
     return build
+
+
+def rdma_core_prefix():
+    """rdma-core 56.1's libibverbs, pyverbs and tests in a cached prefix
+    (tools/build-rdma-core-prefix; a cold build takes minutes)."""
+    out = _run([os.path.join(paths.TOOLS, "build-rdma-core-prefix")],
+               "building rdma-core 56.1's libibverbs and pyverbs")
+    return out.strip().splitlines()[-1]
+
+
+GUEST_PROGRAMS = os.path.join(paths.REPO, "pyverbs-tests")
+
+
+def guest_program_path(name):
+    """Where guest_programs() puts pyverbs-tests/NAME.c's program."""
+    return os.path.join(paths.BUILD, "pyverbs-tests", name.replace("_", "-"))
+
+
+def guest_programs():
+    """The C programs of pyverbs-tests/ (what pyverbs cannot ask), run in
+    the VM: built against the installed libibverbs, warnings as errors,
+    again when the source is newer."""
+    for source in sorted(os.listdir(GUEST_PROGRAMS)):
+        if not source.endswith(".c"):
+            continue
+        src = os.path.join(GUEST_PROGRAMS, source)
+        out = guest_program_path(source[:-2])
+        if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(src):
+            continue
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        _run(["gcc", "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-o", out, src, "-libverbs"],
+             f"compiling pyverbs-tests/{source}", quiet=True)
 
 
 def cmake_cache_value(build, name):

@@ -112,6 +112,10 @@ class Builds:
                     build._run(["ninja", "-C", paths.BUILD], "the host build", quiet=True)
                 elif what == "provider":
                     build.provider()
+                elif what == "pyverbs-programs":
+                    build.guest_programs()
+                elif what == "rdma-core-prefix":
+                    build.rdma_core_prefix()
                 elif what == "qemu":
                     build.qemu()
                 elif what == "our-ko":

@@ -24,6 +24,7 @@ starts, with the Run (so a value can depend on the kernel or the driver, or
 be computed from the C headers through efastack.abi).
 """
 import dataclasses
+import errno
 import os
 
 from efastack import abi, build, kernels
@@ -36,7 +37,8 @@ class Suite:
     where: str                      # "host" or "vm"
     tests: tuple = ()               # pytest paths, relative to the repository
     ctest: str | None = None        # or: a ctest build folder (host)
-    needs: tuple = ()               # builds: host, provider, qemu, our-ko, upstream-ko
+    needs: tuple = ()               # builds: host, provider, rdma-core-prefix,
+                                    # pyverbs-programs, qemu, our-ko, upstream-ko
     kernels: tuple = ()             # vm: a run on each
     pairs: tuple = ()               # vm: (driver, provider) pairs, a run each
     devices: int = 1
@@ -111,10 +113,6 @@ def _provider_file(path):
     return lambda run: os.path.realpath(f"{build.provider_dir()}/{path}")
 
 
-def _rdma_core_source(run):
-    return build.cmake_cache_value(build.provider_dir(), "RDMA_CORE_SOURCE_DIR") or ""
-
-
 ALL_PAIRS = (("upstream", "stock"), ("upstream", "ours"), ("ours", "stock"), ("ours", "ours"))
 BOTH_KERNELS = kernels.SUPPORTED
 
@@ -149,11 +147,16 @@ SUITES = (
     Suite("hostile-driver", "the model answers a hostile driver (no efa.ko) and survives",
           "vm", tests=("emulator/tests/guest_admin_fuzz.py",),
           kernels=("6.1",), pairs=(("none", "stock"),), check_leaks=False),
-    Suite("fidelity", "each driver/provider pair discovers the model, processes exit clean",
-          "vm", tests=("pyverbs-tests",), kernels=BOTH_KERNELS, pairs=ALL_PAIRS,
-          devices=2, props=SHARED_PROPS, expect=(("DEVICES", 2),),
-          # 6.1's upstream driver does not read the GUID from the device
-          expect_when=(({"driver": "upstream", "kernel": "6.1"}, (("NODE_GUID_ORDER", "none"),)),)),
+    Suite("fidelity", "each driver/provider pair discovers the model, creates, queries and "
+          "destroys every object, hits every limit; processes exit clean",
+          "vm", tests=("pyverbs-tests",), needs=("pyverbs-programs",), kernels=BOTH_KERNELS,
+          pairs=ALL_PAIRS, devices=2, props=SHARED_PROPS, expect=(("DEVICES", 2),),
+          env=(("EFA_VERBS_BUSY", lambda run: build.guest_program_path("verbs_busy")),),
+          # 6.1's upstream driver does not read the GUID from the device,
+          # nor offer RDMA write (remote write access to an MR)
+          expect_when=(({"driver": "upstream", "kernel": "6.1"},
+                        (("NODE_GUID_ORDER", "none"),
+                         ("MR_UNSUPPORTED_ACCESS", "REMOTE_WRITE"))),)),
     Suite("driver-full", "our efa.ko: 2 devices, 2 CPUs (2 EQs each), 400 Gb/s, QUEUE_ATTR_2",
           "vm", tests=("kernel-module/tests/test_efa_driver.py",), kernels=BOTH_KERNELS,
           pairs=(("ours", "stock"),), devices=2, smp=2,
@@ -172,7 +175,8 @@ SUITES = (
           kernel_args=("iomem=relaxed",),   # user space maps BAR0 to mask a vector
           expect=(("EQS", 0), ("WATCHDOG_MS", 700), ("INLINE_BUF_SIZE_EX", 32),
                   ("ADMIN_TIMEOUT_MS", 1000))),
-    Suite("provider", "our libefa over an EFA kernel driver: contexts, PDs, efadv, libfabric",
+    Suite("provider", "our libefa over an EFA kernel driver: contexts, PDs, CQs, QPs, AHs, "
+          "MRs, efadv, invalid arguments, mangled kernel answers, libfabric",
           "vm", tests=("providers/tests/test_provider_vm.py",), needs=("provider",),
           kernels=BOTH_KERNELS, pairs=(("upstream", "ours"), ("ours", "ours")),
           devices=2, props=SHARED_PROPS,
@@ -184,16 +188,28 @@ SUITES = (
                       "UNSOLICITED_WRITE_RECV")),
                   ("EFADV_INLINE_BUF_SIZE_EX", 80),
                   ("PROVIDER_LIB", _provider_file("libefa.so.1"))),
+          # 6.1's upstream driver has no MR query method: EPROTONOSUPPORT.
           expect_when=(({"driver": "upstream"}, (("EFADV_INLINE_BUF_SIZE_EX", 32),)),
                        ({"driver": "upstream", "kernel": "6.1"},
                         (("EFADV_DEVICE_CAPS", lambda run: _efadv_caps(
-                            "RDMA_READ", "RNR_RETRY", "CQ_WITH_SGID")),))),
+                            "RDMA_READ", "RNR_RETRY", "CQ_WITH_SGID")),
+                         ("QUERY_MR_RC", errno.EPROTONOSUPPORT)))),
           env=(("EFA_PROBE", _provider_file("tests/efadv-probe")),
-               ("EFA_HIDE_CREATE_AH", _provider_file("tests/hide_create_ah_udata.so")))),
-    Suite("rdma-core-efa", "rdma-core 56.1's own EFA tests (tests/test_efadv.py) with our libefa",
-          "vm", tests=("providers/tests/test_rdma_core_efa.py",), needs=("provider",),
-          kernels=BOTH_KERNELS, pairs=(("ours", "ours"),), devices=2, props=SHARED_PROPS,
-          env=(("EFA_RDMA_CORE_SOURCE", _rdma_core_source),)),
+               ("EFA_OBJECTS", _provider_file("tests/efa-objects")),
+               ("EFA_HIDE_CREATE_AH", _provider_file("tests/hide_create_ah_udata.so")),
+               ("EFA_MANGLE_UDATA", _provider_file("tests/mangle_udata.so")))),
+    Suite("rdma-core-efa", "rdma-core 56.1's own EFA object tests (tests/test_efadv.py) with its "
+          "own libibverbs and pyverbs over our libefa", "vm",
+          tests=("providers/tests/test_rdma_core_efa.py",), needs=("provider", "rdma-core-prefix"),
+          kernels=BOTH_KERNELS, pairs=(("upstream", "ours"), ("ours", "ours")), devices=2,
+          props=SHARED_PROPS, expect=(("PROVIDER_LIB", _provider_file("libefa.so.1")),),
+          # 6.1's upstream driver has no MR query ioctl, nor RDMA write
+          # (the QP-ex test picks its send operations at random, and skips
+          # when the device lacks one)
+          expect_when=(({"driver": "upstream", "kernel": "6.1"},
+                        (("RDMA_CORE_SKIPS", "EfaMRTest.test_efadv_query_mr "
+                          "EfaQPExTest.test_efadv_create_qp_ex"),)),),
+          env=(("EFA_RDMA_CORE_PREFIX", lambda run: build.rdma_core_prefix()),)),
     Suite("reload", "20 unload/reload cycles of efa.ko leave nothing behind",
           "vm", tests=("kernel-module/tests/test_reload.py",), kernels=BOTH_KERNELS,
           pairs=(("upstream", "stock"), ("ours", "stock")), devices=2, props=SHARED_PROPS,
