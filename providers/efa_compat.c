@@ -10,7 +10,9 @@
  * the extended send interface, so it must write where the running library
  * reads.  Rather than trusting a version number, efa_compat_init() asks the
  * library: it marks one candidate offset at a time in a zeroed verbs_qp and
- * sees which one makes ibv_qp_to_qp_ex() answer.
+ * sees which one makes ibv_qp_to_qp_ex() answer.  Under libibverbs 44 that
+ * word is what 56.1's header calls wr_flush: EFA has no flush, and no
+ * program built against 44's headers knows the member.
  */
 #include <errno.h>
 #include <string.h>

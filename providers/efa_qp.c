@@ -387,10 +387,6 @@ static struct ibv_qp *efa_qp_create(struct ibv_context *ibctx,
 						  max_t(uint32_t, caps->min_sq_wr, 1)));
 	qp->sq.max_batch = caps->max_tx_batch ?
 		caps->max_tx_batch * 64u / wqe_size : UINT16_MAX;
-	if (caps->min_sq_wr)
-		/* the device takes no doorbell for the whole queue at once */
-		qp->sq.max_batch = min_t(uint32_t, qp->sq.max_batch,
-					 qp->sq.entries - 1);
 	if (!qp->sq.max_batch) {
 		verbs_err(&ctx->ibvctx,
 			  "create_qp: a TX batch of %u x 64 bytes holds no %u-byte WQE\n",
@@ -398,6 +394,10 @@ static struct ibv_qp *efa_qp_create(struct ibv_context *ibctx,
 		err = EINVAL;
 		goto err_free;
 	}
+	if (caps->min_sq_wr && qp->sq.entries > 1)
+		/* the device takes no doorbell for the whole queue at once */
+		qp->sq.max_batch = min_t(uint32_t, qp->sq.max_batch,
+					 qp->sq.entries - 1);
 
 	/* One descriptor per receive SGE; a receive takes at least one. */
 	recv_sge = max_t(uint32_t, cap->max_recv_sge, 1);

@@ -21,7 +21,7 @@ const char *efa_core_object_class_name(enum efa_core_object_class cls)
 	return cls < EFA_OBJ_CLASSES ? object_class_names[cls] : "?";
 }
 
-void efa_core_config_init(struct efa_core_config *cfg)
+static void config_init_efa2(struct efa_core_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 
@@ -106,6 +106,51 @@ void efa_core_config_init(struct efa_core_config *cfg)
 	/* 32 MiB of host tables: 16 GiB of guest memory in 4 KiB pages */
 	cfg->mr_page_budget = 1u << 22;
 	cfg->cq_doorbell = 1;
+}
+
+/*
+ * Generations differ from efa2 (the model's base) in what they can do.
+ * The first (efa0) has no RDMA, no RNR retry, no 64-byte-unit TX batching
+ * limit, no QUEUE_ATTR_2 and no polling-mode CQ doorbells; efa1 adds RDMA
+ * read and RNR retry; efa2 RDMA write and unsolicited write receive; efa3
+ * 128-byte data polling and 200 Gb/s links.
+ */
+bool efa_core_config_init_device(struct efa_core_config *cfg, uint16_t device_id)
+{
+	const uint32_t read_rnr = EFA_ADMIN_FEATURE_DEVICE_ATTR_DESC_RDMA_READ_MASK |
+				  EFA_ADMIN_FEATURE_DEVICE_ATTR_DESC_RNR_RETRY_MASK;
+
+	if (device_id < EFA_PCI_DEVICE_ID_EFA0 || device_id > EFA_PCI_DEVICE_ID_EFA3)
+		return false;
+	config_init_efa2(cfg);
+	switch (device_id) {
+	case EFA_PCI_DEVICE_ID_EFA0:
+		cfg->device_caps = 0;
+		cfg->max_rdma_size = 0;
+		cfg->max_wr_rdma_sges = 0;
+		cfg->max_tx_batch = 0;
+		cfg->supported_features &= ~(1ull << EFA_ADMIN_QUEUE_ATTR_2);
+		cfg->cq_doorbell = 0;
+		break;
+	case EFA_PCI_DEVICE_ID_EFA1:
+		cfg->device_caps = read_rnr;
+		cfg->max_tx_batch = 0;
+		cfg->supported_features &= ~(1ull << EFA_ADMIN_QUEUE_ATTR_2);
+		cfg->cq_doorbell = 0;
+		break;
+	case EFA_PCI_DEVICE_ID_EFA3:
+		cfg->device_caps |= EFA_ADMIN_FEATURE_DEVICE_ATTR_DESC_DATA_POLLING_128_MASK;
+		cfg->max_link_speed_gbps = 200;
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
+void efa_core_config_init(struct efa_core_config *cfg)
+{
+	efa_core_config_init_device(cfg, EFA_CORE_DEFAULT_DEVICE_ID);
 }
 
 void efa_core_config_addr_from_guid(struct efa_core_config *cfg)

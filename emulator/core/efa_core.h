@@ -68,6 +68,9 @@ struct efa_core_ops {
 	 * last efa_core_object_counts(), not on every change.
 	 */
 	void (*objects_changed)(void *opaque);
+	/* Optional: each admin command as executed, for tracing. */
+	void (*admin_done)(void *opaque, const struct efa_admin_aq_entry *cmd,
+			   const struct efa_admin_acq_entry *resp);
 };
 
 /* Everything the device announces about itself; set before creation. */
@@ -164,7 +167,15 @@ struct efa_core_object_counts {
 	uint32_t dropped[EFA_OBJ_CLASSES];
 };
 
-/* Realistic defaults; callers override single fields afterwards. */
+/*
+ * What a device of each PCI device id (generation) announces: its caps,
+ * features, link speed and limits (docs/device-generations.md gives the
+ * sources, and says where they are guesses).  efa_core_config_init() is the
+ * default device's; callers override single fields afterwards.
+ */
+#define EFA_CORE_DEFAULT_DEVICE_ID EFA_PCI_DEVICE_ID_EFA2
+/* false (cfg untouched) for an id that is no EFA generation */
+bool efa_core_config_init_device(struct efa_core_config *cfg, uint16_t device_id);
 void efa_core_config_init(struct efa_core_config *cfg);
 /* Derive the network address (IPv6 link-local, GUID interface id). */
 void efa_core_config_addr_from_guid(struct efa_core_config *cfg);

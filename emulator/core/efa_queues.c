@@ -149,6 +149,8 @@ void efa_aq_doorbell(struct efa_core *core, uint16_t producer)
 			EFA_ADMIN_AQ_COMMON_DESC_COMMAND_ID_MASK);
 		resp.acq_common_descriptor.sq_head_indx =
 			efa_hw_cpu_to_le16(core->aq_cc & (aq.depth - 1));
+		if (core->ops->admin_done)
+			core->ops->admin_done(core->opaque, &cmd, &resp);
 		complete(core, &acq, &resp);
 		if (core->dev_sts & EFA_REGS_DEV_STS_FATAL_ERROR_MASK)
 			return;

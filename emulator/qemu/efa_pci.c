@@ -32,6 +32,9 @@
 #include "migration/vmstate.h"
 #include "sysemu/sysemu.h"
 #include "qom/object.h"
+#include "qemu/bitmap.h"
+/* our events are in hw/misc/trace-events (emulator/qemu/trace-events) */
+#include "trace/trace-hw_misc.h"
 
 #include <arpa/inet.h>
 
@@ -50,6 +53,11 @@ struct EfaPciState {
     char *objects_file;
     /* every other property is a field of this, defaults from the core */
     struct efa_core_config cfg;
+    /*
+     * Properties given explicitly (-device, -global), by index in
+     * efa_pci_properties: they win over the device id's generation.
+     */
+    DECLARE_BITMAP(explicit_props, 96);
 
     struct efa_core *core;
     /* nonzero while a call into the core runs (the core is not reentrant) */
@@ -239,6 +247,117 @@ static void efa_op_objects_changed(void *opaque)
     }
 }
 
+/* Trace each admin command, in the words of the command it was. */
+static void efa_op_admin_done(void *opaque, const struct efa_admin_aq_entry *e,
+                              const struct efa_admin_acq_entry *r)
+{
+    uint8_t status = r->acq_common_descriptor.status;
+    uint8_t opcode = e->aq_common_descriptor.opcode;
+
+    trace_efa_admin_cmd(opcode, le16_to_cpu(e->aq_common_descriptor.command_id),
+                        status);
+    switch (opcode) {
+    case EFA_ADMIN_CREATE_CQ: {
+        const struct efa_admin_create_cq_cmd *c = (const void *)e;
+        const struct efa_admin_create_cq_resp *cr = (const void *)r;
+
+        trace_efa_create_cq(status, le16_to_cpu(cr->cq_idx),
+                            le16_to_cpu(c->cq_depth),
+                            EFA_GET(&c->cq_caps_2,
+                                    EFA_ADMIN_CREATE_CQ_CMD_CQ_ENTRY_SIZE_WORDS) * 4,
+                            le16_to_cpu(c->num_sub_cqs),
+                            EFA_GET(&c->cq_caps_1,
+                                    EFA_ADMIN_CREATE_CQ_CMD_INTERRUPT_MODE_ENABLED),
+                            le16_to_cpu(c->eqn),
+                            EFA_GET(&c->cq_caps_2, EFA_ADMIN_CREATE_CQ_CMD_SET_SRC_ADDR),
+                            le32_to_cpu(cr->db_offset));
+        break;
+    }
+    case EFA_ADMIN_DESTROY_CQ:
+        trace_efa_destroy_cq(status,
+                             le16_to_cpu(((const struct efa_admin_destroy_cq_cmd *)
+                                          (const void *)e)->cq_idx));
+        break;
+    case EFA_ADMIN_CREATE_QP: {
+        const struct efa_admin_create_qp_cmd *c = (const void *)e;
+        const struct efa_admin_create_qp_resp *qr = (const void *)r;
+
+        trace_efa_create_qp(status, le32_to_cpu(qr->qp_handle), c->qp_type,
+                            le16_to_cpu(c->pd),
+                            le32_to_cpu(c->qp_alloc_size.send_queue_depth),
+                            le32_to_cpu(c->qp_alloc_size.recv_queue_depth),
+                            le32_to_cpu(c->send_cq_idx), le32_to_cpu(c->recv_cq_idx),
+                            c->flags, c->sl);
+        break;
+    }
+    case EFA_ADMIN_MODIFY_QP: {
+        const struct efa_admin_modify_qp_cmd *c = (const void *)e;
+
+        trace_efa_modify_qp(status, le32_to_cpu(c->qp_handle),
+                            le32_to_cpu(c->modify_mask),
+                            le32_to_cpu(c->cur_qp_state), le32_to_cpu(c->qp_state));
+        break;
+    }
+    case EFA_ADMIN_QUERY_QP:
+        trace_efa_query_qp(status,
+                           le32_to_cpu(((const struct efa_admin_query_qp_cmd *)
+                                        (const void *)e)->qp_handle),
+                           le32_to_cpu(((const struct efa_admin_query_qp_resp *)
+                                        (const void *)r)->qp_state));
+        break;
+    case EFA_ADMIN_DESTROY_QP:
+        trace_efa_destroy_qp(status,
+                             le32_to_cpu(((const struct efa_admin_destroy_qp_cmd *)
+                                          (const void *)e)->qp_handle));
+        break;
+    case EFA_ADMIN_CREATE_AH: {
+        const struct efa_admin_create_ah_cmd *c = (const void *)e;
+
+        trace_efa_create_ah(status,
+                            le16_to_cpu(((const struct efa_admin_create_ah_resp *)
+                                         (const void *)r)->ah),
+                            le16_to_cpu(c->pd));
+        break;
+    }
+    case EFA_ADMIN_DESTROY_AH: {
+        const struct efa_admin_destroy_ah_cmd *c = (const void *)e;
+
+        trace_efa_destroy_ah(status, le16_to_cpu(c->ah), le16_to_cpu(c->pd));
+        break;
+    }
+    case EFA_ADMIN_REG_MR: {
+        const struct efa_admin_reg_mr_cmd *c = (const void *)e;
+        uint8_t flags = e->aq_common_descriptor.flags;
+
+        trace_efa_reg_mr(status,
+                         le32_to_cpu(((const struct efa_admin_reg_mr_resp *)
+                                      (const void *)r)->l_key),
+                         le16_to_cpu(c->pd), le64_to_cpu(c->iova),
+                         le64_to_cpu(c->mr_length),
+                         EFA_GET(&c->flags, EFA_ADMIN_REG_MR_CMD_PHYS_PAGE_SIZE_SHIFT),
+                         c->permissions,
+                         !(flags & EFA_ADMIN_AQ_COMMON_DESC_CTRL_DATA_MASK) ? "inline" :
+                         (flags & EFA_ADMIN_AQ_COMMON_DESC_CTRL_DATA_INDIRECT_MASK) ?
+                         "chained" : "contiguous");
+        break;
+    }
+    case EFA_ADMIN_DEREG_MR:
+        trace_efa_dereg_mr(status,
+                           le32_to_cpu(((const struct efa_admin_dereg_mr_cmd *)
+                                        (const void *)e)->l_key));
+        break;
+    case EFA_ADMIN_GET_STATS: {
+        const struct efa_admin_aq_get_stats_cmd *c = (const void *)e;
+
+        trace_efa_get_stats(status, c->type, c->scope,
+                            le16_to_cpu(c->scope_modifier));
+        break;
+    }
+    default:
+        break;
+    }
+}
+
 static const struct efa_core_ops efa_ops = {
     .dma_read = efa_op_dma_read,
     .dma_write = efa_op_dma_write,
@@ -247,6 +366,7 @@ static const struct efa_core_ops efa_ops = {
     .now_ns = efa_op_now_ns,
     .guest_error = efa_op_guest_error,
     .objects_changed = efa_op_objects_changed,
+    .admin_done = efa_op_admin_done,
 };
 
 /*
@@ -344,6 +464,185 @@ static void efa_timer_cb(void *opaque)
     efa_leave(s);
 }
 
+/* ---- properties set explicitly ------------------------------------------ */
+
+/*
+ * The config properties use these copies of QEMU's integer property types,
+ * whose setter also notes that the property was given: at realize the
+ * device id's generation fills in only what was not.  (Class defaults are
+ * applied through the setter too, before instance_init clears the notes.)
+ */
+static PropertyInfo efa_prop_uint8, efa_prop_uint16, efa_prop_uint32,
+                    efa_prop_uint64;
+
+/* ---- properties -------------------------------------------------------- */
+
+#define EFA_CFG_PROP(name, field, bits) \
+    DEFINE_PROP_UNSIGNED_NODEFAULT(name, EfaPciState, cfg.field, \
+                                   efa_prop_uint##bits, uint##bits##_t)
+
+static Property efa_pci_properties[] = {
+    DEFINE_PROP_UINT16("device-id", EfaPciState, device_id,
+                       EFA_CORE_DEFAULT_DEVICE_ID),
+    DEFINE_PROP_UINT8("revision", EfaPciState, revision, 0),
+    /* "addr" is PCIDevice's slot.function property, hence "net-addr" */
+    DEFINE_PROP_STRING("net-addr", EfaPciState, addr_str),
+    DEFINE_PROP_STRING("objects-file", EfaPciState, objects_file),
+
+    /* DEVICE_ATTR */
+    EFA_CFG_PROP("guid", guid, 64),
+    EFA_CFG_PROP("fw-version", fw_version, 32),
+    EFA_CFG_PROP("link-speed-gbps", max_link_speed_gbps, 16),
+    EFA_CFG_PROP("device-caps", device_caps, 32),
+    EFA_CFG_PROP("max-rdma-size", max_rdma_size, 32),
+    EFA_CFG_PROP("supported-features", supported_features, 64),
+    EFA_CFG_PROP("page-size-cap", page_size_cap, 64),
+    EFA_CFG_PROP("admin-api-version", admin_api_version, 32),
+    EFA_CFG_PROP("device-version", device_version, 32),
+    EFA_CFG_PROP("phys-addr-width", phys_addr_width, 8),
+    EFA_CFG_PROP("virt-addr-width", virt_addr_width, 8),
+    /* NETWORK_ATTR */
+    EFA_CFG_PROP("mtu", mtu, 32),
+    /* QUEUE_ATTR_1 */
+    EFA_CFG_PROP("max-qp", max_qp, 32),
+    EFA_CFG_PROP("max-sq-depth", max_sq_depth, 32),
+    EFA_CFG_PROP("min-sq-depth", min_sq_depth, 16),
+    EFA_CFG_PROP("max-rq-depth", max_rq_depth, 32),
+    EFA_CFG_PROP("inline-buf-size", inline_buf_size, 32),
+    EFA_CFG_PROP("max-cq", max_cq, 32),
+    EFA_CFG_PROP("max-cq-depth", max_cq_depth, 32),
+    EFA_CFG_PROP("sub-cqs-per-cq", sub_cqs_per_cq, 16),
+    EFA_CFG_PROP("max-wr-send-sges", max_wr_send_sges, 16),
+    EFA_CFG_PROP("max-wr-recv-sges", max_wr_recv_sges, 16),
+    EFA_CFG_PROP("max-wr-rdma-sges", max_wr_rdma_sges, 16),
+    EFA_CFG_PROP("max-tx-batch", max_tx_batch, 16),
+    EFA_CFG_PROP("max-mr", max_mr, 32),
+    EFA_CFG_PROP("max-mr-pages", max_mr_pages, 32),
+    EFA_CFG_PROP("max-pd", max_pd, 32),
+    EFA_CFG_PROP("max-ah", max_ah, 32),
+    EFA_CFG_PROP("max-llq-size", max_llq_size, 32),
+    /* QUEUE_ATTR_2 */
+    EFA_CFG_PROP("inline-buf-size-ex", inline_buf_size_ex, 16),
+    /* EVENT_QUEUE_ATTR */
+    EFA_CFG_PROP("max-eq", max_eq, 32),
+    EFA_CFG_PROP("max-eq-depth", max_eq_depth, 32),
+    EFA_CFG_PROP("eq-event-bitmask", eq_event_bitmask, 32),
+    /* HW_HINTS */
+    EFA_CFG_PROP("mmio-read-timeout", hw_hints.mmio_read_timeout, 16),
+    EFA_CFG_PROP("driver-watchdog-timeout",
+                 hw_hints.driver_watchdog_timeout, 16),
+    EFA_CFG_PROP("admin-completion-timeout",
+                 hw_hints.admin_completion_timeout, 16),
+    EFA_CFG_PROP("poll-interval", hw_hints.poll_interval, 16),
+    /* registers */
+    EFA_CFG_PROP("version", version, 32),
+    EFA_CFG_PROP("controller-version", controller_version, 32),
+    EFA_CFG_PROP("dma-addr-width", dma_addr_width, 8),
+    EFA_CFG_PROP("reset-timeout-100ms", reset_timeout_100ms, 8),
+    EFA_CFG_PROP("admin-cmd-timeout-100ms", admin_cmd_timeout_100ms, 8),
+    /* the model itself */
+    EFA_CFG_PROP("msix-vectors", msix_vectors, 16),
+    EFA_CFG_PROP("aenq-supported-groups", aenq_supported_groups, 32),
+    EFA_CFG_PROP("keep-alive-ms", keep_alive_ms, 32),
+    EFA_CFG_PROP("max-uar", max_uar, 32),
+    EFA_CFG_PROP("mr-page-budget", mr_page_budget, 64),
+    EFA_CFG_PROP("cq-doorbell", cq_doorbell, 8),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
+static const PropertyInfo *efa_prop_base(const PropertyInfo *info)
+{
+    if (info == &efa_prop_uint8) {
+        return &qdev_prop_uint8;
+    } else if (info == &efa_prop_uint16) {
+        return &qdev_prop_uint16;
+    } else if (info == &efa_prop_uint32) {
+        return &qdev_prop_uint32;
+    } else if (info == &efa_prop_uint64) {
+        return &qdev_prop_uint64;
+    }
+    return NULL;
+}
+
+static void efa_prop_set(Object *obj, Visitor *v, const char *name,
+                         void *opaque, Error **errp)
+{
+    Property *prop = opaque;
+    EfaPciState *s = EFA_PCI(obj);
+    Error *err = NULL;
+
+    efa_prop_base(prop->info)->set(obj, v, name, opaque, &err);
+    if (err) {
+        error_propagate(errp, err);
+        return;
+    }
+    set_bit(prop - efa_pci_properties, s->explicit_props);
+}
+
+static void efa_prop_infos_init(void)
+{
+    const PropertyInfo *bases[] = { &qdev_prop_uint8, &qdev_prop_uint16,
+                                    &qdev_prop_uint32, &qdev_prop_uint64 };
+    PropertyInfo *ours[] = { &efa_prop_uint8, &efa_prop_uint16,
+                             &efa_prop_uint32, &efa_prop_uint64 };
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(ours); i++) {
+        *ours[i] = *bases[i];
+        ours[i]->set = efa_prop_set;
+    }
+}
+
+static size_t efa_prop_size(const Property *p)
+{
+    const PropertyInfo *base = efa_prop_base(p->info);
+
+    return base == &qdev_prop_uint8 ? 1 : base == &qdev_prop_uint16 ? 2 :
+           base == &qdev_prop_uint32 ? 4 : base == &qdev_prop_uint64 ? 8 : 0;
+}
+
+static uint64_t efa_prop_value(const Property *p, const struct efa_core_config *cfg)
+{
+    const uint8_t *field = (const uint8_t *)cfg +
+                           (p->offset - offsetof(EfaPciState, cfg));
+
+    switch (efa_prop_size(p)) {
+    case 1:
+        return *field;
+    case 2:
+        return *(const uint16_t *)field;
+    case 4:
+        return *(const uint32_t *)field;
+    case 8:
+        return *(const uint64_t *)field;
+    }
+    g_assert_not_reached();
+}
+
+static bool efa_prop_is_config(const Property *p)
+{
+    return efa_prop_base(p->info) && p->offset >= offsetof(EfaPciState, cfg) &&
+           p->offset < offsetof(EfaPciState, cfg) + sizeof(struct efa_core_config);
+}
+
+/* The generation of the device id, under what was given explicitly. */
+static void efa_apply_generation(EfaPciState *s)
+{
+    struct efa_core_config gen;
+    Property *p;
+
+    efa_core_config_init_device(&gen, s->device_id);
+    for (p = efa_pci_properties; p->name; p++) {
+        if (!efa_prop_is_config(p) ||
+            test_bit(p - efa_pci_properties, s->explicit_props)) {
+            continue;
+        }
+        memcpy((uint8_t *)&s->cfg + (p->offset - offsetof(EfaPciState, cfg)),
+               (const uint8_t *)&gen + (p->offset - offsetof(EfaPciState, cfg)),
+               efa_prop_size(p));
+    }
+}
+
 /* ---- realize / exit / reset -------------------------------------------- */
 
 /* "fe80::1", or 32 hex digits (colons allowed between byte pairs). */
@@ -395,6 +694,7 @@ static void efa_pci_realize(PCIDevice *pdev, Error **errp)
                    EFA_PCI_DEVICE_ID_EFA0, EFA_PCI_DEVICE_ID_EFA3);
         return;
     }
+    efa_apply_generation(s);
     /* devices left at the default GUID (and address) must not share it */
     if (s->cfg.guid == EFA_CORE_DEFAULT_GUID) {
         s->cfg.guid |= (uint64_t)pci_dev_bus_num(pdev) << 8 | pdev->devfn;
@@ -522,83 +822,12 @@ static void efa_pci_instance_init(Object *obj)
 
     /*
      * The property defaults set before this came from the same function;
-     * this fills the fields no property covers.
+     * this fills the fields no property covers.  Nothing was given yet.
      */
     efa_core_config_init(&s->cfg);
+    bitmap_zero(s->explicit_props, 96);
 }
 
-/* ---- properties -------------------------------------------------------- */
-
-#define EFA_CFG_PROP(name, field, bits) \
-    DEFINE_PROP_UNSIGNED_NODEFAULT(name, EfaPciState, cfg.field, \
-                                   qdev_prop_uint##bits, uint##bits##_t)
-
-static Property efa_pci_properties[] = {
-    DEFINE_PROP_UINT16("device-id", EfaPciState, device_id,
-                       EFA_PCI_DEVICE_ID_EFA0),
-    DEFINE_PROP_UINT8("revision", EfaPciState, revision, 0),
-    /* "addr" is PCIDevice's slot.function property, hence "net-addr" */
-    DEFINE_PROP_STRING("net-addr", EfaPciState, addr_str),
-    DEFINE_PROP_STRING("objects-file", EfaPciState, objects_file),
-
-    /* DEVICE_ATTR */
-    EFA_CFG_PROP("guid", guid, 64),
-    EFA_CFG_PROP("fw-version", fw_version, 32),
-    EFA_CFG_PROP("link-speed-gbps", max_link_speed_gbps, 16),
-    EFA_CFG_PROP("device-caps", device_caps, 32),
-    EFA_CFG_PROP("max-rdma-size", max_rdma_size, 32),
-    EFA_CFG_PROP("supported-features", supported_features, 64),
-    EFA_CFG_PROP("page-size-cap", page_size_cap, 64),
-    EFA_CFG_PROP("admin-api-version", admin_api_version, 32),
-    EFA_CFG_PROP("device-version", device_version, 32),
-    EFA_CFG_PROP("phys-addr-width", phys_addr_width, 8),
-    EFA_CFG_PROP("virt-addr-width", virt_addr_width, 8),
-    /* NETWORK_ATTR */
-    EFA_CFG_PROP("mtu", mtu, 32),
-    /* QUEUE_ATTR_1 */
-    EFA_CFG_PROP("max-qp", max_qp, 32),
-    EFA_CFG_PROP("max-sq-depth", max_sq_depth, 32),
-    EFA_CFG_PROP("min-sq-depth", min_sq_depth, 16),
-    EFA_CFG_PROP("max-rq-depth", max_rq_depth, 32),
-    EFA_CFG_PROP("inline-buf-size", inline_buf_size, 32),
-    EFA_CFG_PROP("max-cq", max_cq, 32),
-    EFA_CFG_PROP("max-cq-depth", max_cq_depth, 32),
-    EFA_CFG_PROP("sub-cqs-per-cq", sub_cqs_per_cq, 16),
-    EFA_CFG_PROP("max-wr-send-sges", max_wr_send_sges, 16),
-    EFA_CFG_PROP("max-wr-recv-sges", max_wr_recv_sges, 16),
-    EFA_CFG_PROP("max-wr-rdma-sges", max_wr_rdma_sges, 16),
-    EFA_CFG_PROP("max-tx-batch", max_tx_batch, 16),
-    EFA_CFG_PROP("max-mr", max_mr, 32),
-    EFA_CFG_PROP("max-mr-pages", max_mr_pages, 32),
-    EFA_CFG_PROP("max-pd", max_pd, 32),
-    EFA_CFG_PROP("max-ah", max_ah, 32),
-    EFA_CFG_PROP("max-llq-size", max_llq_size, 32),
-    /* QUEUE_ATTR_2 */
-    EFA_CFG_PROP("inline-buf-size-ex", inline_buf_size_ex, 16),
-    /* EVENT_QUEUE_ATTR */
-    EFA_CFG_PROP("max-eq", max_eq, 32),
-    EFA_CFG_PROP("max-eq-depth", max_eq_depth, 32),
-    EFA_CFG_PROP("eq-event-bitmask", eq_event_bitmask, 32),
-    /* HW_HINTS */
-    EFA_CFG_PROP("mmio-read-timeout", hw_hints.mmio_read_timeout, 16),
-    EFA_CFG_PROP("driver-watchdog-timeout",
-                 hw_hints.driver_watchdog_timeout, 16),
-    EFA_CFG_PROP("admin-completion-timeout",
-                 hw_hints.admin_completion_timeout, 16),
-    EFA_CFG_PROP("poll-interval", hw_hints.poll_interval, 16),
-    /* registers */
-    EFA_CFG_PROP("version", version, 32),
-    EFA_CFG_PROP("controller-version", controller_version, 32),
-    EFA_CFG_PROP("dma-addr-width", dma_addr_width, 8),
-    EFA_CFG_PROP("reset-timeout-100ms", reset_timeout_100ms, 8),
-    EFA_CFG_PROP("admin-cmd-timeout-100ms", admin_cmd_timeout_100ms, 8),
-    /* the model itself */
-    EFA_CFG_PROP("msix-vectors", msix_vectors, 16),
-    EFA_CFG_PROP("aenq-supported-groups", aenq_supported_groups, 32),
-    EFA_CFG_PROP("keep-alive-ms", keep_alive_ms, 32),
-    EFA_CFG_PROP("max-uar", max_uar, 32),
-    DEFINE_PROP_END_OF_LIST(),
-};
 
 /*
  * Give every property that mirrors a config field the core's default, so
@@ -606,38 +835,60 @@ static Property efa_pci_properties[] = {
  */
 static void efa_pci_set_config_defaults(ObjectClass *oc)
 {
-    const size_t base = offsetof(EfaPciState, cfg);
     struct efa_core_config def;
-    const uint8_t *field;
     Property *p;
-    uint64_t val;
 
     efa_core_config_init(&def);
     for (p = efa_pci_properties; p->name; p++) {
-        if (p->offset < base || p->offset >= base + sizeof(def)) {
+        if (efa_prop_is_config(p)) {
+            object_property_set_default_uint(
+                object_class_property_find(oc, p->name),
+                efa_prop_value(p, &def));
+        }
+    }
+}
+
+/*
+ * A property whose default depends on the device id says so in its help
+ * text, "[per device-id: efa0=V efa1=V efa2=V efa3=V]", which is what the
+ * test harness (tools/efastack/props.py) reads its expectations from.
+ */
+static void efa_pci_describe_generations(ObjectClass *oc, const char *const *descs)
+{
+    struct efa_core_config gen[4];
+    Property *p;
+    int g;
+
+    for (g = 0; g < 4; g++) {
+        efa_core_config_init_device(&gen[g], EFA_PCI_DEVICE_ID_EFA0 + g);
+    }
+    for (p = efa_pci_properties; p->name; p++) {
+        const char *desc = descs[p - efa_pci_properties];
+        GString *text;
+
+        if (!efa_prop_is_config(p) ||
+            (efa_prop_value(p, &gen[0]) == efa_prop_value(p, &gen[1]) &&
+             efa_prop_value(p, &gen[0]) == efa_prop_value(p, &gen[2]) &&
+             efa_prop_value(p, &gen[0]) == efa_prop_value(p, &gen[3]))) {
             continue;
         }
-        field = (const uint8_t *)&def + (p->offset - base);
-        if (p->info == &qdev_prop_uint8) {
-            val = *field;
-        } else if (p->info == &qdev_prop_uint16) {
-            val = *(const uint16_t *)field;
-        } else if (p->info == &qdev_prop_uint32) {
-            val = *(const uint32_t *)field;
-        } else if (p->info == &qdev_prop_uint64) {
-            val = *(const uint64_t *)field;
-        } else {
-            g_assert_not_reached();
+        text = g_string_new(desc ? desc : "");
+        g_string_append_printf(text, "%s[per device-id:", desc ? " " : "");
+        for (g = 0; g < 4; g++) {
+            g_string_append_printf(text, " efa%d=%" PRIu64, g,
+                                   efa_prop_value(p, &gen[g]));
         }
-        object_property_set_default_uint(
-            object_class_property_find(oc, p->name), val);
+        g_string_append(text, "]");
+        object_class_property_set_description(oc, p->name, text->str);
+        g_string_free(text, TRUE);
     }
 }
 
 static const struct {
     const char *name, *desc;
 } efa_pci_prop_desc[] = {
-    { "device-id", "PCI device id, 0xefa0..0xefa3 (also the subsystem id)" },
+    { "device-id", "PCI device id, 0xefa0..0xefa3 (also the subsystem id): "
+                   "the generation whose caps and limits the device has" },
     { "revision", "PCI revision id" },
     { "net-addr", "16-byte network address (GID): IPv6-style or 32 hex "
                   "digits; default fe80::/64 with the GUID as interface id" },
@@ -650,6 +901,9 @@ static const struct {
     { "keep-alive-ms", "keep-alive AENQ event period, 0 = none" },
     { "max-uar", "UARs; the doorbell BAR (BAR4) has a 4 KiB page per UAR" },
     { "max-llq-size", "LLQ bytes per QP; BAR2 is max-qp * max-llq-size" },
+    { "mr-page-budget", "page-list entries all MRs together may hold "
+                        "(8 host bytes each)" },
+    { "cq-doorbell", "1: polling-mode CQs get a doorbell too" },
 };
 
 static const VMStateDescription vmstate_efa_pci = {
@@ -661,26 +915,34 @@ static void efa_pci_class_init(ObjectClass *oc, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(oc);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(oc);
-    size_t i;
+    const char *descs[ARRAY_SIZE(efa_pci_properties)] = { NULL };
+    size_t i, j;
 
     k->realize = efa_pci_realize;
     k->exit = efa_pci_exit;
     k->vendor_id = EFA_PCI_VENDOR_ID_AMAZON;
-    k->device_id = EFA_PCI_DEVICE_ID_EFA0;
+    k->device_id = EFA_CORE_DEFAULT_DEVICE_ID;
     k->subsystem_vendor_id = EFA_PCI_VENDOR_ID_AMAZON;
-    k->subsystem_id = EFA_PCI_DEVICE_ID_EFA0;
+    k->subsystem_id = EFA_CORE_DEFAULT_DEVICE_ID;
     k->class_id = PCI_CLASS_NETWORK_ETHERNET;
 
     dc->desc = "AWS Elastic Fabric Adapter (emulated)";
     dc->reset = efa_pci_reset;
     dc->vmsd = &vmstate_efa_pci;
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
+    efa_prop_infos_init();
     device_class_set_props(dc, efa_pci_properties);
     efa_pci_set_config_defaults(oc);
     for (i = 0; i < ARRAY_SIZE(efa_pci_prop_desc); i++) {
         object_class_property_set_description(oc, efa_pci_prop_desc[i].name,
                                               efa_pci_prop_desc[i].desc);
+        for (j = 0; efa_pci_properties[j].name; j++) {
+            if (!strcmp(efa_pci_properties[j].name, efa_pci_prop_desc[i].name)) {
+                descs[j] = efa_pci_prop_desc[i].desc;
+            }
+        }
     }
+    efa_pci_describe_generations(oc, descs);
 }
 
 static const TypeInfo efa_pci_info = {

@@ -18,7 +18,7 @@ import subprocess
 import pytest
 
 from efastack import abi
-from efastack.guest import efa_pci_devices
+from efastack.guest import efa_pci_devices, require_int
 
 C = abi.C
 AQ_ENTRY = abi.struct("efa_admin_aq_entry")
@@ -148,15 +148,26 @@ class Device:
         assert abi.field_get(C.EFA_ADMIN_ACQ_COMMON_DESC_PHASE_MASK, cqe["flags"]) == phase, \
             f"no completion for command {cmd_id}"
         assert cqe["command"] == cmd_id
+        at = ACQ_OFFSET + slot * ACQ_ENTRY.size
+        self.last = bytes(self.queues.buf[at:at + ACQ_ENTRY.size])
         return cqe["status"]
+
+    def create(self, entry, layout, field):
+        """Submit a command that must succeed; field of its response."""
+        assert self.submit(entry) == C.EFA_ADMIN_SUCCESS
+        return abi.struct(layout).unpack(self.last)[field]
 
 
 def command(opcode, layout="efa_admin_aq_entry", flags=0, **fields):
     """An AQ entry: struct layout with fields, its common descriptor naming
     opcode with flags (submit() sets the command id and the phase)."""
-    entry = abi.struct(layout).pack(
-        aq_common_descriptor={"opcode": opcode, "flags": flags}, **fields)
+    desc = abi.struct(layout).fields[0].name
+    entry = abi.struct(layout).pack(**{desc: {"opcode": opcode, "flags": flags}}, **fields)
     return entry.ljust(AQ_ENTRY.size, b"\0")
+
+
+def address(addr):
+    return {"mem_addr_low": addr & 0xffffffff, "mem_addr_high": addr >> 32}
 
 
 def set_host_info(address):
@@ -239,3 +250,100 @@ def test_doorbell_storms_are_bounded(dev):
     dev.reset()
     dev.setup_queues()
     assert dev.submit(command(C.EFA_ADMIN_ALLOC_PD)) == C.EFA_ADMIN_SUCCESS
+
+
+# ---- objects: rings and page lists the device cannot reach ----------------
+
+def far_places(dev):
+    """Addresses with no RAM behind them: nothing at all, the device's BAR0."""
+    return {"nowhere": NOWHERE, "own_bar": dev.bar0_phys}
+
+
+def create_cq(ba, uar):
+    """CREATE_CQ of 16-byte entries, 16 per sub-CQ (a page holds them all)."""
+    return command(C.EFA_ADMIN_CREATE_CQ, "efa_admin_create_cq_cmd",
+                   cq_caps_2=4, cq_depth=16, cq_ba=address(ba),
+                   num_sub_cqs=require_int("sub_cqs_per_cq"), uar=uar)
+
+
+NEXT = abi.struct("efa_admin_ctrl_buff_info")
+
+
+@pytest.fixture
+def objects(dev):
+    """A device with a PD and a UAR."""
+    dev.pd = dev.create(command(C.EFA_ADMIN_ALLOC_PD), "efa_admin_alloc_pd_resp", "pd")
+    dev.uar = dev.create(command(C.EFA_ADMIN_ALLOC_UAR), "efa_admin_alloc_uar_resp", "uar")
+    return dev
+
+
+def test_rings_it_cannot_reach_are_refused(objects):
+    dev = objects
+    for where, addr in far_places(dev).items():
+        assert dev.submit(create_cq(addr, dev.uar)) == C.EFA_ADMIN_ILLEGAL_PARAMETER, where
+    ring = DmaPage()
+    cq = dev.create(create_cq(ring.phys, dev.uar), "efa_admin_create_cq_resp", "cq_idx")
+    for where, addr in far_places(dev).items():
+        qp = command(C.EFA_ADMIN_CREATE_QP, "efa_admin_create_qp_cmd", pd=dev.pd,
+                     qp_type=C.EFA_ADMIN_QP_TYPE_SRD, rq_base_addr=addr,
+                     send_cq_idx=cq, recv_cq_idx=cq, uar=dev.uar,
+                     qp_alloc_size={"send_queue_ring_size": 4096, "send_queue_depth": 64,
+                                    "recv_queue_ring_size": 1024, "recv_queue_depth": 64})
+        assert dev.submit(qp) == C.EFA_ADMIN_ILLEGAL_PARAMETER, where
+    assert not dev.read("DEV_STS") & C.EFA_REGS_DEV_STS_FATAL_ERROR_MASK
+    destroy = command(C.EFA_ADMIN_DESTROY_CQ, "efa_admin_destroy_cq_cmd", cq_idx=cq)
+    assert dev.submit(destroy) == C.EFA_ADMIN_SUCCESS
+
+
+def mr_command(pd, pages, indirect, pbl_len, pbl_addr):
+    """REG_MR of pages 4 KiB pages at iova 0, its page list (or the first
+    chunk of it) the pbl_len bytes at pbl_addr."""
+    flags = C.EFA_ADMIN_AQ_COMMON_DESC_CTRL_DATA_MASK
+    if indirect:
+        flags |= C.EFA_ADMIN_AQ_COMMON_DESC_CTRL_DATA_INDIRECT_MASK
+    # built directly: the command has a field "flags" of its own (the page shift)
+    entry = abi.struct("efa_admin_reg_mr_cmd").pack(
+        aq_common_desc={"opcode": C.EFA_ADMIN_REG_MR, "flags": flags}, pd=pd,
+        pbl=NEXT.pack(length=pbl_len, address=address(pbl_addr)).ljust(32, b"\0"),
+        mr_length=pages * 4096, flags=12, page_num=pages, iova=0)
+    return entry.ljust(AQ_ENTRY.size, b"\0")
+
+
+def chunk(pieces, next_len=0, next_addr=0):
+    """A page-list chunk naming pieces and the next chunk."""
+    body = struct.pack(f"<{len(pieces)}Q", *pieces)
+    return body + NEXT.pack(length=next_len, address=address(next_addr))
+
+
+def test_page_lists_it_cannot_reach_are_refused(objects):
+    dev = objects
+    pages = 1024                           # two 4 KiB pieces of page list
+    piece = [DmaPage(), DmaPage()]
+    for p in piece:
+        p.buf[:] = struct.pack("<512Q", *(0x40000000 + i * 4096 for i in range(512)))
+    first, second = DmaPage(), DmaPage()
+    good = [p.phys for p in piece]
+    cases = {}
+    for where, addr in far_places(dev).items():
+        cases[f"contiguous list {where}"] = (False, pages * 8, addr, None)
+        cases[f"first chunk {where}"] = (True, 20, addr, None)
+        cases[f"piece {where}"] = (True, 28, first.phys, chunk([good[0], addr]))
+        cases[f"next chunk {where}"] = (True, 20, first.phys, chunk([good[0]], 20, addr))
+    cases["chunk naming itself next"] = (True, 20, first.phys,
+                                         chunk([good[0]], 20, first.phys))
+    cases["chain ending early"] = (True, 20, first.phys, chunk([good[0]]))
+    for name, (indirect, length, addr, content) in cases.items():
+        if content is not None:
+            first.buf[:len(content)] = content
+        status = dev.submit(mr_command(dev.pd, pages, indirect, length, addr))
+        assert status == C.EFA_ADMIN_MALFORMED_REQUEST, name
+    # a loop through two chunks, then the same chain done right
+    first.buf[:20] = chunk([good[0]], 20, second.phys)
+    second.buf[:20] = chunk([good[1]], 20, first.phys)
+    status = dev.submit(mr_command(dev.pd, pages + 512, True, 20, first.phys))
+    assert status == C.EFA_ADMIN_MALFORMED_REQUEST, "loop through two chunks"
+    assert dev.submit(mr_command(dev.pd, pages, True, 20, first.phys)) == C.EFA_ADMIN_SUCCESS
+    assert not dev.read("DEV_STS") & C.EFA_REGS_DEV_STS_FATAL_ERROR_MASK
+    l_key = abi.struct("efa_admin_reg_mr_resp").unpack(dev.last)["l_key"]
+    dereg = command(C.EFA_ADMIN_DEREG_MR, "efa_admin_dereg_mr_cmd", l_key=l_key)
+    assert dev.submit(dereg) == C.EFA_ADMIN_SUCCESS

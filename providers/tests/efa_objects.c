@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <linux/udmabuf.h>
 #include <stdio.h>
@@ -221,6 +222,24 @@ static int all(struct ibv_context *ctx)
 		rc("srd_ex_query_wqs", efadv_query_qp_wqs(srdx, &sq, &rq, sizeof(sq)));
 		wq_attr("srd_ex_sq", &sq);
 		printf("srd_ex_wr_complete=%d\n", x ? ibv_wr_complete(x) : -1);
+	}
+
+	/*
+	 * The 16-byte efadv_qp_init_attr of rdma-core up to 48 (no wr_flags),
+	 * what Debian 12's libfabric passes.
+	 */
+	{
+		struct efadv_qp_init_attr old = {
+			.driver_qp_type = EFADV_QP_DRIVER_TYPE_SRD,
+			.wr_flags = 0xdead,	/* past inlen: not the caller's */
+		};
+		struct ibv_qp *qp16;
+
+		qpx_attr.cap.max_inline_data = 0;
+		qp16 = must("srd_ex16", efadv_create_qp_ex(ctx, &qpx_attr, &old,
+				offsetof(struct efadv_qp_init_attr, wr_flags)));
+		if (qp16)
+			rc("destroy_srd_ex16", ibv_destroy_qp(qp16));
 	}
 
 	rc("max_sq_depth", efadv_get_max_sq_depth(ctx, &sq_depth, sizeof(sq_depth)));

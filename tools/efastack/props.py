@@ -18,6 +18,7 @@ PCI_DEVICE_PROPS = {"acpi-index", "addr", "failover_pair_id", "multifunction",
 PER_DEVICE_PROPS = {"guid", "net-addr", "objects-file"}
 
 _defaults = {}
+_generations = {}
 
 
 def defaults(qemu):
@@ -30,11 +31,25 @@ def defaults(qemu):
             _defaults[qemu] = None
         else:
             found = {}
-            for m in re.finditer(r"^  ([\w-]+)=<\w+>.*\(default: ([^)]*)\)$", proc.stdout, re.M):
-                if m.group(1) not in PCI_DEVICE_PROPS:
-                    found[m.group(1)] = m.group(2)
+            generations = {}
+            for m in re.finditer(r"^  ([\w-]+)=<\w+>(.*)\(default: ([^)]*)\)$", proc.stdout, re.M):
+                if m.group(1) in PCI_DEVICE_PROPS:
+                    continue
+                found[m.group(1)] = m.group(3)
+                per = re.search(r"\[per device-id:((?: efa\d=\S+?)+)\]", m.group(2))
+                for gen, value in re.findall(r"efa(\d)=([^\s\]]+)", per.group(1) if per else ""):
+                    generations.setdefault(0xefa0 + int(gen), {})[m.group(1)] = value
             _defaults[qemu] = found
+            _generations[qemu] = generations
     return _defaults[qemu]
+
+
+def generation_defaults(qemu):
+    """{device id: {property: default}} for the properties whose default
+    depends on the device id (the generation), as the help of QEMU's efa
+    device lists them; {} if none does."""
+    defaults(qemu)
+    return _generations.get(qemu) or {}
 
 
 def env_key(prop):
@@ -42,9 +57,14 @@ def env_key(prop):
     return "EFA_PROP_" + prop.upper().replace("-", "_")
 
 
-def guest_env(qemu_defaults, given):
+def guest_env(qemu_defaults, given, generations=None):
     """EFA_PROP_* for a test VM: every device property's value, GIVEN (a
-    dict) over the defaults; per-device ones only when given."""
+    dict) over the defaults of the device id's generation (GENERATIONS, as
+    generation_defaults() gives them) over the defaults; per-device ones
+    only when given."""
     values = {k: v for k, v in qemu_defaults.items() if k not in PER_DEVICE_PROPS}
+    device_id = given.get("device-id")
+    if device_id is not None and generations:
+        values.update(generations.get(int(device_id, 0), {}))
     values.update(given)
     return {env_key(k): v for k, v in values.items()}

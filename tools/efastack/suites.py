@@ -214,4 +214,17 @@ SUITES = (
           "vm", tests=("kernel-module/tests/test_reload.py",), kernels=BOTH_KERNELS,
           pairs=(("upstream", "stock"), ("ours", "stock")), devices=2, props=SHARED_PROPS,
           expect=(("DEVICES", 2),)),
+    # Device generations: what each device id announces reaches the stack
+    # (the expectations come from the model's help, per device id).
+    Suite("generation-efa0", "the first generation (no RDMA, no RNR retry, no "
+          "QUEUE_ATTR_2) discovered by both drivers",
+          "vm", tests=("pyverbs-tests",), kernels=BOTH_KERNELS,
+          pairs=(("upstream", "stock"), ("ours", "ours")), props=(("device-id", "0xefa0"), ("guid", "0x0a1b2c3d4e5f0000")),
+          expect=(("DEVICES", 1),),
+          expect_when=(({"driver": "upstream", "kernel": "6.1"}, (("NODE_GUID_ORDER", "none"),)),)),
+    Suite("generation-efa3", "the newest generation (128-byte data polling, 200 Gb/s), "
+          "a device id Linux 6.1 does not know",
+          "vm", tests=("pyverbs-tests",), kernels=("6.12",),
+          pairs=(("upstream", "stock"), ("ours", "ours")), props=(("device-id", "0xefa3"), ("guid", "0x0a1b2c3d4e5f3000")),
+          expect=(("DEVICES", 1),)),
 )

@@ -294,7 +294,8 @@ class VM:
                "EFA_CACHE": paths.cache_dir(),
                "EFA_VM_DRIVER": self.driver, "EFA_VM_KO": ko or ""}
         if self.devices:
-            env.update(props.guest_env(self.qemu_defaults, self.devices[0].props))
+            env.update(props.guest_env(self.qemu_defaults, self.devices[0].props,
+                                       props.generation_defaults(qemu)))
         env.update(self.env)
         self._write_job(env, ko, provider_so, provider_lib, runner)
         self.argv = [qemu] + self._qemu_args(vmlinux, initrd)

@@ -136,6 +136,26 @@ def test_guest_gets_every_property_but_per_device_ones_only_when_given():
     assert props.guest_env(defaults, {"guid": "0x1"})["EFA_PROP_GUID"] == "0x1"
 
 
+def test_guest_expects_the_generation_of_the_device_id_it_was_given():
+    defaults = {"device-caps": "27", "max-qp": "256", "device-id": "61346"}
+    generations = {0xefa0: {"device-caps": "0"}, 0xefa3: {"device-caps": "31"}}
+    env = props.guest_env(defaults, {"device-id": "0xefa0"}, generations)
+    assert env["EFA_PROP_DEVICE_CAPS"] == "0" and env["EFA_PROP_MAX_QP"] == "256"
+    # a property given explicitly wins over the generation
+    env = props.guest_env(defaults, {"device-id": "0xefa3", "device-caps": "1"}, generations)
+    assert env["EFA_PROP_DEVICE_CAPS"] == "1"
+    assert props.guest_env(defaults, {}, generations)["EFA_PROP_DEVICE_CAPS"] == "27"
+
+
+def test_qemu_help_lists_each_generations_defaults():
+    qemu = build.qemu()
+    generations = props.generation_defaults(qemu)
+    assert sorted(generations) == [0xefa0, 0xefa1, 0xefa2, 0xefa3]
+    default_id = int(props.defaults(qemu)["device-id"], 0)
+    for prop, value in generations[default_id].items():
+        assert props.defaults(qemu)[prop] == value, prop
+
+
 def test_devices_get_consecutive_guids():
     devs = vm.devices_with(3, {"guid": "0x10", "max-qp": "4"})
     assert [d.props["guid"] for d in devs] == ["0x10", "0x0000000000000011", "0x0000000000000012"]
