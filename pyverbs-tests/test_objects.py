@@ -215,6 +215,14 @@ def test_cq_ex_timestamp_is_unsupported(ctx):
     assert rdma_error(err) == errno.EOPNOTSUPP
 
 
+def test_cq_ex_with_cq_flags_is_unsupported(ctx):
+    init = CqInitAttrEx(cqe=32, wc_flags=ibv.IBV_WC_EX_WITH_BYTE_LEN,
+                        comp_mask=ibv.IBV_CQ_INIT_ATTR_MASK_FLAGS)
+    with pytest.raises(PyverbsRDMAError) as err:
+        CQEX(ctx, init)
+    assert rdma_error(err) == errno.EOPNOTSUPP
+
+
 def test_efa_cq_with_sgid(efa_ctx, pci, objects_return):
     init = CqInitAttrEx(cqe=32, wc_flags=ibv.IBV_WC_EX_WITH_BYTE_LEN)
     dv = efadv.EfaDVCQInitAttr(wc_flags=abi.value("EFADV_WC_EX_WITH_SGID"))
@@ -292,6 +300,16 @@ def test_qp_drains_its_send_queue_and_resumes(pd, cq):
         for state in (ibv.IBV_QPS_SQD, ibv.IBV_QPS_RTS):
             qp.modify(QPAttr(qp_state=state), ibv.IBV_QP_STATE)
             assert qp.query(ibv.IBV_QP_STATE)[0].qp_state == state
+
+
+def test_driver_qp_of_another_type_is_unsupported(ctx, pd, cq):
+    init = QPInitAttrEx(qp_type=ibv.IBV_QPT_DRIVER, cap=qp_cap(), pd=pd, scq=cq, rcq=cq,
+                        comp_mask=ibv.IBV_QP_INIT_ATTR_PD)
+    dv = efadv.EfaQPInitAttr()
+    dv.driver_qp_type = abi.value("EFADV_QP_DRIVER_TYPE_SRD") + 1
+    with pytest.raises(PyverbsRDMAError) as err:
+        efadv.SRDQPEx(ctx, init, dv)
+    assert rdma_error(err) == errno.EOPNOTSUPP
 
 
 def test_qp_skipping_a_state_is_einval(pd, cq):
