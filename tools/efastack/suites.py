@@ -153,10 +153,12 @@ SUITES = (
           pairs=ALL_PAIRS, devices=2, props=SHARED_PROPS, expect=(("DEVICES", 2),),
           env=(("EFA_VERBS_BUSY", lambda run: build.guest_program_path("verbs_busy")),),
           # 6.1's upstream driver does not read the GUID from the device,
-          # nor offer RDMA write (remote write access to an MR)
+          # nor offer RDMA write (remote write access to an MR); ours holds
+          # inline data to QUEUE_ATTR_2's inline_buf_size_ex
           expect_when=(({"driver": "upstream", "kernel": "6.1"},
                         (("NODE_GUID_ORDER", "none"),
-                         ("MR_UNSUPPORTED_ACCESS", "REMOTE_WRITE"))),)),
+                         ("MR_UNSUPPORTED_ACCESS", "REMOTE_WRITE"))),
+                       ({"driver": "ours"}, (("INLINE_LIMIT", "inline_buf_size_ex"),)))),
     Suite("driver-full", "our efa.ko: 2 devices, 2 CPUs (2 EQs each), 400 Gb/s, QUEUE_ATTR_2",
           "vm", tests=("kernel-module/tests/test_efa_driver.py",), kernels=BOTH_KERNELS,
           pairs=(("ours", "stock"),), devices=2, smp=2,
