@@ -175,8 +175,15 @@ def test_cq_with_completion_channel(ctx, pci, objects_return):
 def test_cq_with_a_channel_can_be_armed(ctx):
     """Requesting a notification rings the CQ's doorbell (the device
     announces EQs, so the kernel offers CQ notifications); EFA has no
-    solicited events."""
+    solicited events.  A provider whose arming is still to come
+    (EFA_EXPECT_CQ_ARM=unsupported: ours, until the data-path issue) must
+    say EOPNOTSUPP."""
     with CompChannel(ctx) as channel, CQ(ctx, 16, None, channel, 0) as cq:
+        if expect("cq_arm") == "unsupported":
+            with pytest.raises(PyverbsRDMAError) as err:
+                cq.req_notify()
+            assert rdma_error(err) == errno.EOPNOTSUPP
+            return
         cq.req_notify()
         with pytest.raises(PyverbsRDMAError) as err:
             cq.req_notify(solicited_only=True)
@@ -372,6 +379,9 @@ def test_qp_at_every_announced_limit(efa_ctx, efa_attr):
     caps = _max_caps(efa_attr)
     # the LLQ holds the send queue: a 64-byte WQE per entry
     caps["send_wr"] = min(caps["send_wr"], expect_int("max_llq_size") // 64)
+    # the receive queue holds max_rq_wr descriptors, one per SGE of a
+    # work request (rdma-core's newest provider divides; 44 and 56.1 do not)
+    caps["recv_wr"] //= caps["recv_sge"]
     with PD(efa_ctx) as pd, CQ(efa_ctx, expect_int("max_cq_depth")) as cq:
         with srd_qp(pd, cq, qp_cap(**caps)) as qp:
             _, init = qp.query(ibv.IBV_QP_CAP)

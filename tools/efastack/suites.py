@@ -158,7 +158,9 @@ SUITES = (
           expect_when=(({"driver": "upstream", "kernel": "6.1"},
                         (("NODE_GUID_ORDER", "none"),
                          ("MR_UNSUPPORTED_ACCESS", "REMOTE_WRITE"))),
-                       ({"driver": "ours"}, (("INLINE_LIMIT", "inline_buf_size_ex"),)))),
+                       ({"driver": "ours"}, (("INLINE_LIMIT", "inline_buf_size_ex"),)),
+                       # our libefa arms CQs with the data path (the next issue)
+                       ({"provider": "ours"}, (("CQ_ARM", "unsupported"),)))),
     Suite("driver-full", "our efa.ko: 2 devices, 2 CPUs (2 EQs each), 400 Gb/s, QUEUE_ATTR_2",
           "vm", tests=("kernel-module/tests/test_efa_driver.py",), kernels=BOTH_KERNELS,
           pairs=(("ours", "stock"),), devices=2, smp=2,
