@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The EFA RDMA driver: device state shared by the PCI glue (efa_main.c)
- * and the verbs (efa_verbs.c, efa_stats.c).
+ * The EFA RDMA driver: device state shared by the PCI glue (efa_main.c),
+ * the verbs of each object family (efa_verbs.c, efa_cq.c, efa_qp.c,
+ * efa_ah.c, efa_mr.c) and the counters (efa_stats.c).
  */
 #ifndef _EFA_H_
 #define _EFA_H_
@@ -10,6 +11,7 @@
 #include <linux/interrupt.h>
 #include <linux/pci.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include <rdma/efa-abi.h>
 #include <rdma/ib_verbs.h>
@@ -91,6 +93,9 @@ struct efa_dev {
 
 	struct efa_keep_alive keep_alive;
 	struct efa_sw_stats stats;
+
+	/* CQs with a completion channel, by cq_idx, for the EQ handlers */
+	struct xarray cqs_xa;
 };
 
 struct efa_ucontext {
@@ -101,6 +106,58 @@ struct efa_ucontext {
 struct efa_pd {
 	struct ib_pd ibpd;
 	u16 pdn;
+};
+
+/*
+ * A user CQ: the driver allocates the ring (num_sub_cqs sub-CQs back to
+ * back) and user space maps it cached; the device writes completions.
+ */
+struct efa_cq {
+	struct ib_cq ibcq;
+	struct efa_ucontext *ucontext;
+	void *cpu_addr;
+	dma_addr_t dma_addr;
+	size_t size;
+	struct rdma_user_mmap_entry *q_mmap_entry;
+	struct rdma_user_mmap_entry *db_mmap_entry;
+	/* the EQ its completion events arrive on; NULL without a channel */
+	struct efa_eq *eq;
+	u16 cq_idx;
+};
+
+/*
+ * A user QP: the SQ lives in the device's LLQ (user space writes WQEs
+ * there, write-combined); the RQ is a ring the driver allocates.
+ */
+struct efa_qp {
+	struct ib_qp ibqp;
+	void *rq_cpu_addr;
+	dma_addr_t rq_dma_addr;
+	size_t rq_size;
+	struct rdma_user_mmap_entry *sq_db_mmap_entry;
+	struct rdma_user_mmap_entry *llq_desc_mmap_entry;
+	struct rdma_user_mmap_entry *rq_db_mmap_entry;
+	struct rdma_user_mmap_entry *rq_mmap_entry;
+	enum ib_qp_state state;
+	u32 qp_handle;
+	u32 max_send_wr;
+	u32 max_recv_wr;
+	u32 max_send_sge;
+	u32 max_recv_sge;
+	u32 max_inline_data;
+};
+
+struct efa_ah {
+	struct ib_ah ibah;
+	u16 ah;
+	/* destination GID */
+	u8 id[EFA_GID_SIZE];
+};
+
+struct efa_mr {
+	struct ib_mr ibmr;
+	struct ib_umem *umem;
+	struct efa_com_mr_ic_info ic_info;
 };
 
 /* How an mmap entry's pages reach user space. */
@@ -132,6 +189,26 @@ static inline struct efa_ucontext *to_eucontext(struct ib_ucontext *ibuctx)
 static inline struct efa_pd *to_epd(struct ib_pd *ibpd)
 {
 	return container_of(ibpd, struct efa_pd, ibpd);
+}
+
+static inline struct efa_cq *to_ecq(struct ib_cq *ibcq)
+{
+	return container_of(ibcq, struct efa_cq, ibcq);
+}
+
+static inline struct efa_qp *to_eqp(struct ib_qp *ibqp)
+{
+	return container_of(ibqp, struct efa_qp, ibqp);
+}
+
+static inline struct efa_ah *to_eah(struct ib_ah *ibah)
+{
+	return container_of(ibah, struct efa_ah, ibah);
+}
+
+static inline struct efa_mr *to_emr(struct ib_mr *ibmr)
+{
+	return container_of(ibmr, struct efa_mr, ibmr);
 }
 
 static inline struct efa_user_mmap_entry *
@@ -168,6 +245,37 @@ struct rdma_user_mmap_entry *
 efa_user_mmap_entry_insert(struct ib_ucontext *ucontext, u64 address,
 			   size_t length, enum efa_mmap_flag mmap_flag,
 			   u64 *offset);
+
+void *efa_zalloc_mapped(struct efa_dev *dev, dma_addr_t *dma_addr,
+			size_t size, enum dma_data_direction dir);
+void efa_free_mapped(struct efa_dev *dev, void *cpu_addr, dma_addr_t dma_addr,
+		     size_t size, enum dma_data_direction dir);
+int efa_copy_request(struct efa_dev *dev, struct ib_udata *udata, void *cmd,
+		     size_t size, size_t required, const char *verb);
+int efa_copy_response(struct efa_dev *dev, struct ib_udata *udata,
+		      void *resp, size_t size, const char *verb);
+void efa_disassociate_ucontext(struct ib_ucontext *ibucontext);
+
+/* efa_cq.c (create_cq through efa_compat.h) */
+int efa_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata);
+
+/* efa_qp.c */
+int efa_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init_attr,
+		  struct ib_udata *udata);
+int efa_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *qp_attr,
+		  int qp_attr_mask, struct ib_udata *udata);
+int efa_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *qp_attr,
+		 int qp_attr_mask, struct ib_qp_init_attr *qp_init_attr);
+int efa_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
+
+/* efa_ah.c */
+int efa_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init_attr,
+		  struct ib_udata *udata);
+int efa_destroy_ah(struct ib_ah *ibah, u32 flags);
+
+/* efa_mr.c (reg_user_mr and reg_user_mr_dmabuf through efa_compat.h) */
+int efa_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
+extern const struct uapi_definition efa_uapi_defs[];
 
 /* efa_stats.c */
 struct rdma_hw_stats *efa_alloc_hw_port_stats(struct ib_device *ibdev,

@@ -22,7 +22,6 @@
 #include <linux/ktime.h>
 
 #include "efa_com.h"
-#include "efa_com_cmd.h"
 
 #define EFA_COM_RESET_POLL_MS		100
 #define EFA_COM_CMD_ID_MASK		EFA_ADMIN_AQ_COMMON_DESC_COMMAND_ID_MASK
@@ -758,46 +757,39 @@ void efa_com_aenq_intr(struct efa_com_dev *edev)
 
 /* ---- completion event queues --------------------------------------------- */
 
-int efa_com_eq_init(struct efa_com_dev *edev, struct efa_com_eq *eq,
-		    u16 depth, u8 msix_vec, efa_com_eqe_handler handler)
+/*
+ * An EQ is composed above this file: the caller allocates the ring here,
+ * has the device create the queue over it (CREATE_EQ of efa_com_cmd.c) and
+ * then starts consuming it.  Nothing here issues admin commands of its own.
+ */
+int efa_com_eq_ring_alloc(struct efa_com_dev *edev, struct efa_com_eq *eq,
+			  u16 depth)
 {
-	struct efa_com_create_eq_params params = {
-		.depth = depth,
-		.entry_size = sizeof(*eq->eqes),
-		.msix_vec = msix_vec,
-		.event_bitmask = EFA_ADMIN_CREATE_EQ_CMD_COMPLETION_EVENTS_MASK,
-	};
-	int err;
-
 	eq->eqes = dma_alloc_coherent(edev->dmadev, depth * sizeof(*eq->eqes),
 				      &eq->dma, GFP_KERNEL);
 	if (!eq->eqes)
 		return -ENOMEM;
-	params.dma_addr = eq->dma;
-
-	err = efa_com_create_eq(edev, &params, &eq->eqn);
-	if (err) {
-		dma_free_coherent(edev->dmadev, depth * sizeof(*eq->eqes),
-				  eq->eqes, eq->dma);
-		eq->eqes = NULL;
-		return err;
-	}
 	eq->edev = edev;
 	eq->depth = depth;
+	return 0;
+}
+
+void efa_com_eq_ring_free(struct efa_com_eq *eq)
+{
+	dma_free_coherent(eq->edev->dmadev, eq->depth * sizeof(*eq->eqes),
+			  eq->eqes, eq->dma);
+	eq->eqes = NULL;
+}
+
+/* The device has accepted the ring as EQ eqn, interrupting on msix_vec. */
+void efa_com_eq_start(struct efa_com_eq *eq, u16 eqn, u8 msix_vec,
+		      efa_com_eqe_handler handler)
+{
+	eq->eqn = eqn;
 	eq->msix_vec = msix_vec;
 	eq->cc = 0;
 	eq->phase = 1;
 	eq->handler = handler;
-	return 0;
-}
-
-/* With the EQ's interrupt already freed. */
-void efa_com_eq_destroy(struct efa_com_dev *edev, struct efa_com_eq *eq)
-{
-	efa_com_destroy_eq(edev, eq->eqn);
-	dma_free_coherent(edev->dmadev, eq->depth * sizeof(*eq->eqes),
-			  eq->eqes, eq->dma);
-	eq->eqes = NULL;
 }
 
 /* Ask for one interrupt on the EQ's vector when an event arrives. */

@@ -167,9 +167,11 @@ void efa_com_aenq_intr(struct efa_com_dev *edev);
 const char *efa_com_opcode_name(u8 opcode);
 
 /* completion event queues */
-int efa_com_eq_init(struct efa_com_dev *edev, struct efa_com_eq *eq,
-		    u16 depth, u8 msix_vec, efa_com_eqe_handler handler);
-void efa_com_eq_destroy(struct efa_com_dev *edev, struct efa_com_eq *eq);
+int efa_com_eq_ring_alloc(struct efa_com_dev *edev, struct efa_com_eq *eq,
+			  u16 depth);
+void efa_com_eq_ring_free(struct efa_com_eq *eq);
+void efa_com_eq_start(struct efa_com_eq *eq, u16 eqn, u8 msix_vec,
+		      efa_com_eqe_handler handler);
 void efa_com_eq_arm(struct efa_com_dev *edev, struct efa_com_eq *eq);
 void efa_com_eq_intr(struct efa_com_eq *eq);
 

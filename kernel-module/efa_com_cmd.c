@@ -392,3 +392,235 @@ int efa_com_destroy_eq(struct efa_com_dev *edev, u16 eqn)
 	cmd.eqn = cpu_to_le16(eqn);
 	return efa_com_exec(edev, &cmd, &resp);
 }
+
+/* ---- CQ ------------------------------------------------------------------ */
+
+int efa_com_create_cq(struct efa_com_dev *edev,
+		      const struct efa_com_create_cq_params *params,
+		      struct efa_com_create_cq_result *result)
+{
+	struct efa_admin_create_cq_cmd cmd = {};
+	struct efa_admin_create_cq_resp resp;
+	int err;
+
+	cmd.aq_common_desc.opcode = EFA_ADMIN_CREATE_CQ;
+	EFA_SET(&cmd.cq_caps_2, EFA_ADMIN_CREATE_CQ_CMD_CQ_ENTRY_SIZE_WORDS,
+		params->entry_size / 4);
+	EFA_SET(&cmd.cq_caps_2, EFA_ADMIN_CREATE_CQ_CMD_SET_SRC_ADDR,
+		params->set_src_addr);
+	if (params->interrupts) {
+		EFA_SET(&cmd.cq_caps_1,
+			EFA_ADMIN_CREATE_CQ_CMD_INTERRUPT_MODE_ENABLED, 1);
+		cmd.eqn = cpu_to_le16(params->eqn);
+	}
+	cmd.cq_depth = cpu_to_le16(params->depth);
+	cmd.num_sub_cqs = cpu_to_le16(params->num_sub_cqs);
+	cmd.uar = cpu_to_le16(params->uarn);
+	efa_com_set_dma_addr(params->dma_addr, &cmd.cq_ba);
+	err = efa_com_exec(edev, &cmd, &resp);
+	if (err)
+		return err;
+
+	result->cq_idx = le16_to_cpu(resp.cq_idx);
+	result->actual_depth = le16_to_cpu(resp.cq_actual_depth);
+	result->db_offset = le32_to_cpu(resp.db_offset);
+	result->db_valid = EFA_GET(&resp.flags, EFA_ADMIN_CREATE_CQ_RESP_DB_VALID);
+	return 0;
+}
+
+int efa_com_destroy_cq(struct efa_com_dev *edev, u16 cq_idx)
+{
+	struct efa_admin_destroy_cq_cmd cmd = {};
+	struct efa_admin_destroy_cq_resp resp;
+
+	cmd.aq_common_desc.opcode = EFA_ADMIN_DESTROY_CQ;
+	cmd.cq_idx = cpu_to_le16(cq_idx);
+	return efa_com_exec(edev, &cmd, &resp);
+}
+
+/* ---- QP ------------------------------------------------------------------ */
+
+int efa_com_create_qp(struct efa_com_dev *edev,
+		      const struct efa_com_create_qp_params *params,
+		      struct efa_com_create_qp_result *result)
+{
+	struct efa_admin_create_qp_cmd cmd = {};
+	struct efa_admin_create_qp_resp resp;
+	int err;
+
+	cmd.aq_common_desc.opcode = EFA_ADMIN_CREATE_QP;
+	cmd.pd = cpu_to_le16(params->pdn);
+	cmd.qp_type = params->qp_type;
+	EFA_SET(&cmd.flags, EFA_ADMIN_CREATE_QP_CMD_UNSOLICITED_WRITE_RECV,
+		params->unsolicited_write_recv);
+	/* sq_base_addr 0: the SQ is the QP's window of the LLQ */
+	cmd.rq_base_addr = cpu_to_le64(params->rq_dma_addr);
+	cmd.send_cq_idx = cpu_to_le32(params->send_cq_idx);
+	cmd.recv_cq_idx = cpu_to_le32(params->recv_cq_idx);
+	cmd.qp_alloc_size.send_queue_ring_size = cpu_to_le32(params->sq_ring_size);
+	cmd.qp_alloc_size.send_queue_depth = cpu_to_le32(params->sq_depth);
+	cmd.qp_alloc_size.recv_queue_ring_size = cpu_to_le32(params->rq_ring_size);
+	cmd.qp_alloc_size.recv_queue_depth = cpu_to_le32(params->rq_depth);
+	cmd.uar = cpu_to_le16(params->uarn);
+	cmd.sl = params->sl;
+	err = efa_com_exec(edev, &cmd, &resp);
+	if (err)
+		return err;
+
+	result->qp_handle = le32_to_cpu(resp.qp_handle);
+	result->qp_num = le16_to_cpu(resp.qp_num);
+	result->send_sub_cq_idx = le16_to_cpu(resp.send_sub_cq_idx);
+	result->recv_sub_cq_idx = le16_to_cpu(resp.recv_sub_cq_idx);
+	result->sq_db_offset = le32_to_cpu(resp.sq_db_offset);
+	result->rq_db_offset = le32_to_cpu(resp.rq_db_offset);
+	result->llq_descriptors_offset = le32_to_cpu(resp.llq_descriptors_offset);
+	return 0;
+}
+
+int efa_com_modify_qp(struct efa_com_dev *edev,
+		      const struct efa_com_modify_qp_params *params)
+{
+	struct efa_admin_modify_qp_cmd cmd = {};
+	struct efa_admin_modify_qp_resp resp;
+
+	cmd.aq_common_desc.opcode = EFA_ADMIN_MODIFY_QP;
+	cmd.modify_mask = cpu_to_le32(params->modify_mask);
+	cmd.qp_handle = cpu_to_le32(params->qp_handle);
+	cmd.qp_state = cpu_to_le32(params->qp_state);
+	cmd.cur_qp_state = cpu_to_le32(params->cur_qp_state);
+	cmd.qkey = cpu_to_le32(params->qkey);
+	cmd.sq_psn = cpu_to_le32(params->sq_psn);
+	cmd.sq_drained_async_notify = params->sq_drained_async_notify;
+	cmd.rnr_retry = params->rnr_retry;
+	return efa_com_exec(edev, &cmd, &resp);
+}
+
+int efa_com_query_qp(struct efa_com_dev *edev, u32 qp_handle,
+		     struct efa_com_query_qp_result *result)
+{
+	struct efa_admin_query_qp_cmd cmd = {};
+	struct efa_admin_query_qp_resp resp;
+	int err;
+
+	cmd.aq_common_desc.opcode = EFA_ADMIN_QUERY_QP;
+	cmd.qp_handle = cpu_to_le32(qp_handle);
+	err = efa_com_exec(edev, &cmd, &resp);
+	if (err)
+		return err;
+
+	result->qp_state = le32_to_cpu(resp.qp_state);
+	result->qkey = le32_to_cpu(resp.qkey);
+	result->sq_psn = le32_to_cpu(resp.sq_psn);
+	result->sq_draining = resp.sq_draining;
+	result->rnr_retry = resp.rnr_retry;
+	return 0;
+}
+
+int efa_com_destroy_qp(struct efa_com_dev *edev, u32 qp_handle)
+{
+	struct efa_admin_destroy_qp_cmd cmd = {};
+	struct efa_admin_destroy_qp_resp resp;
+
+	cmd.aq_common_desc.opcode = EFA_ADMIN_DESTROY_QP;
+	cmd.qp_handle = cpu_to_le32(qp_handle);
+	return efa_com_exec(edev, &cmd, &resp);
+}
+
+/* ---- AH ------------------------------------------------------------------ */
+
+int efa_com_create_ah(struct efa_com_dev *edev, u16 pdn,
+		      const u8 dest_addr[EFA_GID_SIZE], u16 *ah)
+{
+	struct efa_admin_create_ah_cmd cmd = {};
+	struct efa_admin_create_ah_resp resp;
+	int err;
+
+	cmd.aq_common_desc.opcode = EFA_ADMIN_CREATE_AH;
+	BUILD_BUG_ON(sizeof(cmd.dest_addr) != EFA_GID_SIZE);
+	memcpy(cmd.dest_addr, dest_addr, sizeof(cmd.dest_addr));
+	cmd.pd = cpu_to_le16(pdn);
+	err = efa_com_exec(edev, &cmd, &resp);
+	if (err)
+		return err;
+	*ah = le16_to_cpu(resp.ah);
+	return 0;
+}
+
+int efa_com_destroy_ah(struct efa_com_dev *edev, u16 ah, u16 pdn)
+{
+	struct efa_admin_destroy_ah_cmd cmd = {};
+	struct efa_admin_destroy_ah_resp resp;
+
+	cmd.aq_common_desc.opcode = EFA_ADMIN_DESTROY_AH;
+	cmd.ah = cpu_to_le16(ah);
+	cmd.pd = cpu_to_le16(pdn);
+	return efa_com_exec(edev, &cmd, &resp);
+}
+
+/* ---- MR ------------------------------------------------------------------ */
+
+int efa_com_reg_mr(struct efa_com_dev *edev,
+		   const struct efa_com_reg_mr_params *params,
+		   struct efa_com_reg_mr_result *result)
+{
+	struct efa_admin_reg_mr_cmd cmd = {};
+	struct efa_admin_reg_mr_resp resp;
+	unsigned int i;
+	int err;
+
+	cmd.aq_common_desc.opcode = EFA_ADMIN_REG_MR;
+	cmd.pd = cpu_to_le16(params->pdn);
+	cmd.mr_length = cpu_to_le64(params->length);
+	cmd.iova = cpu_to_le64(params->iova);
+	cmd.page_num = cpu_to_le32(params->page_num);
+	cmd.permissions = params->permissions;
+	EFA_SET(&cmd.flags, EFA_ADMIN_REG_MR_CMD_PHYS_PAGE_SIZE_SHIFT,
+		params->page_shift);
+
+	switch (params->pbl_form) {
+	case EFA_COM_PBL_INLINE:
+		BUILD_BUG_ON(ARRAY_SIZE(cmd.pbl.inline_pbl_array) !=
+			     EFA_COM_INLINE_PBL_PAGES);
+		for (i = 0; i < params->page_num; i++)
+			cmd.pbl.inline_pbl_array[i] =
+				cpu_to_le64(params->pbl.inline_pages[i]);
+		break;
+	case EFA_COM_PBL_CHAINED:
+		cmd.aq_common_desc.flags |=
+			EFA_ADMIN_AQ_COMMON_DESC_CTRL_DATA_INDIRECT_MASK;
+		fallthrough;
+	case EFA_COM_PBL_DIRECT:
+		cmd.aq_common_desc.flags |= EFA_ADMIN_AQ_COMMON_DESC_CTRL_DATA_MASK;
+		cmd.pbl.pbl.length = cpu_to_le32(params->pbl.buf.length);
+		efa_com_set_dma_addr(params->pbl.buf.dma_addr,
+				     &cmd.pbl.pbl.address);
+		break;
+	}
+
+	err = efa_com_exec(edev, &cmd, &resp);
+	if (err)
+		return err;
+
+	result->l_key = le32_to_cpu(resp.l_key);
+	result->r_key = le32_to_cpu(resp.r_key);
+	result->ic_info.recv_ic_id = resp.recv_ic_id;
+	result->ic_info.rdma_read_ic_id = resp.rdma_read_ic_id;
+	result->ic_info.rdma_recv_ic_id = resp.rdma_recv_ic_id;
+	result->ic_info.recv_ic_id_valid =
+		EFA_GET(&resp.validity, EFA_ADMIN_REG_MR_RESP_RECV_IC_ID);
+	result->ic_info.rdma_read_ic_id_valid =
+		EFA_GET(&resp.validity, EFA_ADMIN_REG_MR_RESP_RDMA_READ_IC_ID);
+	result->ic_info.rdma_recv_ic_id_valid =
+		EFA_GET(&resp.validity, EFA_ADMIN_REG_MR_RESP_RDMA_RECV_IC_ID);
+	return 0;
+}
+
+int efa_com_dereg_mr(struct efa_com_dev *edev, u32 l_key)
+{
+	struct efa_admin_dereg_mr_cmd cmd = {};
+	struct efa_admin_dereg_mr_resp resp;
+
+	cmd.aq_common_desc.opcode = EFA_ADMIN_DEREG_MR;
+	cmd.l_key = cpu_to_le32(l_key);
+	return efa_com_exec(edev, &cmd, &resp);
+}

@@ -111,6 +111,113 @@ union efa_com_stats {
 	struct efa_com_rdma_write_stats rdma_write;
 };
 
+/* CREATE_CQ: one ring of num_sub_cqs * depth entries at dma_addr. */
+struct efa_com_create_cq_params {
+	dma_addr_t dma_addr;
+	u16 depth;			/* entries per sub-CQ, a power of two */
+	u16 num_sub_cqs;
+	u16 uarn;
+	u16 eqn;			/* with interrupts only */
+	u8 entry_size;			/* bytes: 16 or 32 */
+	bool interrupts;
+	bool set_src_addr;
+};
+
+struct efa_com_create_cq_result {
+	u32 db_offset;			/* in the doorbell BAR, if db_valid */
+	u16 cq_idx;
+	u16 actual_depth;
+	bool db_valid;
+};
+
+/* CREATE_QP: the SQ in the LLQ, the RQ in a driver ring at rq_dma_addr. */
+struct efa_com_create_qp_params {
+	dma_addr_t rq_dma_addr;
+	u32 send_cq_idx;
+	u32 recv_cq_idx;
+	u32 sq_ring_size;		/* bytes */
+	u32 sq_depth;
+	u32 rq_ring_size;		/* bytes; 0 for no RQ */
+	u32 rq_depth;
+	u16 pdn;
+	u16 uarn;
+	u8 qp_type;			/* enum efa_admin_qp_type */
+	u8 sl;
+	bool unsolicited_write_recv;
+};
+
+struct efa_com_create_qp_result {
+	u32 qp_handle;
+	u32 sq_db_offset;
+	u32 rq_db_offset;
+	u32 llq_descriptors_offset;
+	u16 qp_num;
+	u16 send_sub_cq_idx;
+	u16 recv_sub_cq_idx;
+};
+
+/* MODIFY_QP: modify_mask (EFA_ADMIN_MODIFY_QP_CMD_*_MASK) says what applies. */
+struct efa_com_modify_qp_params {
+	u32 modify_mask;
+	u32 qp_handle;
+	u32 qp_state;
+	u32 cur_qp_state;
+	u32 qkey;
+	u32 sq_psn;
+	u8 sq_drained_async_notify;
+	u8 rnr_retry;
+};
+
+struct efa_com_query_qp_result {
+	u32 qp_state;
+	u32 qkey;
+	u32 sq_psn;
+	u8 sq_draining;
+	u8 rnr_retry;
+};
+
+/* How REG_MR finds the page list; see efa_mr.c. */
+enum efa_com_pbl_form {
+	EFA_COM_PBL_INLINE,
+	EFA_COM_PBL_DIRECT,
+	EFA_COM_PBL_CHAINED,
+};
+
+#define EFA_COM_INLINE_PBL_PAGES	4
+
+struct efa_com_reg_mr_params {
+	u64 iova;
+	u64 length;
+	enum efa_com_pbl_form pbl_form;
+	union {
+		u64 inline_pages[EFA_COM_INLINE_PBL_PAGES];
+		/* the page list (direct) or its first chunk (chained) */
+		struct {
+			dma_addr_t dma_addr;
+			u32 length;
+		} buf;
+	} pbl;
+	u32 page_num;
+	u16 pdn;
+	u8 page_shift;
+	u8 permissions;		/* EFA_ADMIN_REG_MR_CMD_*_ENABLE_MASK */
+};
+
+struct efa_com_mr_ic_info {
+	u8 recv_ic_id;
+	u8 rdma_read_ic_id;
+	u8 rdma_recv_ic_id;
+	bool recv_ic_id_valid;
+	bool rdma_read_ic_id_valid;
+	bool rdma_recv_ic_id_valid;
+};
+
+struct efa_com_reg_mr_result {
+	u32 l_key;
+	u32 r_key;
+	struct efa_com_mr_ic_info ic_info;
+};
+
 bool efa_com_feature_supported(struct efa_com_dev *edev,
 			       enum efa_admin_aq_feature_id id);
 
@@ -147,5 +254,28 @@ int efa_com_create_eq(struct efa_com_dev *edev,
 		      const struct efa_com_create_eq_params *params,
 		      u16 *eqn);
 int efa_com_destroy_eq(struct efa_com_dev *edev, u16 eqn);
+
+int efa_com_create_cq(struct efa_com_dev *edev,
+		      const struct efa_com_create_cq_params *params,
+		      struct efa_com_create_cq_result *result);
+int efa_com_destroy_cq(struct efa_com_dev *edev, u16 cq_idx);
+
+int efa_com_create_qp(struct efa_com_dev *edev,
+		      const struct efa_com_create_qp_params *params,
+		      struct efa_com_create_qp_result *result);
+int efa_com_modify_qp(struct efa_com_dev *edev,
+		      const struct efa_com_modify_qp_params *params);
+int efa_com_query_qp(struct efa_com_dev *edev, u32 qp_handle,
+		     struct efa_com_query_qp_result *result);
+int efa_com_destroy_qp(struct efa_com_dev *edev, u32 qp_handle);
+
+int efa_com_create_ah(struct efa_com_dev *edev, u16 pdn,
+		      const u8 dest_addr[EFA_GID_SIZE], u16 *ah);
+int efa_com_destroy_ah(struct efa_com_dev *edev, u16 ah, u16 pdn);
+
+int efa_com_reg_mr(struct efa_com_dev *edev,
+		   const struct efa_com_reg_mr_params *params,
+		   struct efa_com_reg_mr_result *result);
+int efa_com_dereg_mr(struct efa_com_dev *edev, u32 l_key);
 
 #endif /* _EFA_COM_CMD_H_ */

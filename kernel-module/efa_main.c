@@ -130,19 +130,31 @@ static irqreturn_t efa_comp_intr(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+/*
+ * A completion event names the CQ by cq_idx; only CQs created with a
+ * completion channel are in cqs_xa.  Runs in the EQ's interrupt.
+ */
 static void efa_eq_event(struct efa_com_eq *ceq, struct efa_admin_eqe *eqe)
 {
 	struct efa_eq *eq = container_of(ceq, struct efa_eq, ceq);
 	u32 type = EFA_GET(&eqe->common, EFA_ADMIN_EQE_EVENT_TYPE);
+	u16 cqn = le16_to_cpu(eqe->u.comp_event.cqn);
+	struct efa_cq *cq;
 
-	/* no CQ can ask for notifications yet */
-	if (type == EFA_ADMIN_EQE_EVENT_TYPE_COMPLETION)
-		ibdev_dbg_ratelimited(&eq->dev->ibdev,
-				      "EQ %u: completion event for unknown CQ %u\n",
-				      ceq->eqn, le16_to_cpu(eqe->u.comp_event.cqn));
-	else
+	if (type != EFA_ADMIN_EQE_EVENT_TYPE_COMPLETION) {
 		ibdev_dbg_ratelimited(&eq->dev->ibdev,
 				      "EQ %u: event of unknown type %u\n", ceq->eqn, type);
+		return;
+	}
+	cq = xa_load(&eq->dev->cqs_xa, cqn);
+	if (!cq) {
+		ibdev_dbg_ratelimited(&eq->dev->ibdev,
+				      "EQ %u: completion event for unknown CQ %u\n",
+				      ceq->eqn, cqn);
+		return;
+	}
+	if (cq->ibcq.comp_handler)
+		cq->ibcq.comp_handler(&cq->ibcq, cq->ibcq.cq_context);
 }
 
 static void efa_setup_irq(struct efa_dev *dev, struct efa_irq *irq,
@@ -224,36 +236,54 @@ static u16 efa_eq_depth(const struct efa_com_dev_attr *attr)
 	return rounddown_pow_of_two(min_t(u32, attr->max_eq_depth, 1U << 15));
 }
 
+/* Ring first, then CREATE_EQ over it, then its interrupt, then arm it. */
 static int efa_create_eq(struct efa_dev *dev, struct efa_eq *eq,
 			 unsigned int idx)
 {
+	struct efa_com_create_eq_params params = {};
 	u16 vector = EFA_COMP_EQS_VEC_BASE + idx;
+	u16 depth = efa_eq_depth(&dev->dev_attr);
+	u16 eqn;
 	int err;
 
 	eq->dev = dev;
-	err = efa_com_eq_init(&dev->edev, &eq->ceq, efa_eq_depth(&dev->dev_attr),
-			      vector, efa_eq_event);
+	err = efa_com_eq_ring_alloc(&dev->edev, &eq->ceq, depth);
 	if (err)
 		return err;
+
+	params.dma_addr = eq->ceq.dma;
+	params.depth = depth;
+	params.entry_size = sizeof(*eq->ceq.eqes);
+	params.msix_vec = vector;
+	params.event_bitmask = EFA_ADMIN_CREATE_EQ_CMD_COMPLETION_EVENTS_MASK;
+	err = efa_com_create_eq(&dev->edev, &params, &eqn);
+	if (err)
+		goto err_free_ring;
+	efa_com_eq_start(&eq->ceq, eqn, vector, efa_eq_event);
 
 	snprintf(eq->irq.name, sizeof(eq->irq.name), "efa-comp%u@pci:%s",
 		 idx, pci_name(dev->pdev));
 	efa_setup_irq(dev, &eq->irq, vector, efa_comp_intr, eq,
 		      cpumask_local_spread(idx, dev_to_node(&dev->pdev->dev)));
 	err = efa_request_irq(dev, &eq->irq);
-	if (err) {
-		efa_com_eq_destroy(&dev->edev, &eq->ceq);
-		return err;
-	}
+	if (err)
+		goto err_destroy_eq;
 	efa_com_eq_arm(&dev->edev, &eq->ceq);
 	return 0;
+
+err_destroy_eq:
+	efa_com_destroy_eq(&dev->edev, eqn);
+err_free_ring:
+	efa_com_eq_ring_free(&eq->ceq);
+	return err;
 }
 
 static void efa_destroy_eq(struct efa_dev *dev, struct efa_eq *eq)
 {
 	/* no handler may run on the ring once it is freed */
 	efa_free_irq(&eq->irq);
-	efa_com_eq_destroy(&dev->edev, &eq->ceq);
+	efa_com_destroy_eq(&dev->edev, eq->ceq.eqn);
+	efa_com_eq_ring_free(&eq->ceq);
 }
 
 static void efa_destroy_eqs(struct efa_dev *dev)
@@ -497,20 +527,37 @@ static const struct ib_device_ops efa_dev_ops = {
 	.alloc_hw_port_stats = efa_alloc_hw_port_stats,
 	.alloc_pd = efa_alloc_pd,
 	.alloc_ucontext = efa_alloc_ucontext,
+	.create_cq = efa_compat_create_cq,
+	.create_qp = efa_create_qp,
+	.create_user_ah = efa_create_ah,
 	.dealloc_pd = efa_dealloc_pd,
 	.dealloc_ucontext = efa_dealloc_ucontext,
+	.dereg_mr = efa_dereg_mr,
+	.destroy_ah = efa_destroy_ah,
+	.destroy_cq = efa_destroy_cq,
+	.destroy_qp = efa_destroy_qp,
+	.disassociate_ucontext = efa_disassociate_ucontext,
 	.get_dev_fw_str = efa_get_dev_fw_str,
 	.get_hw_stats = efa_get_hw_stats,
 	.get_link_layer = efa_port_link_layer,
 	.get_port_immutable = efa_get_port_immutable,
 	.mmap = efa_mmap,
 	.mmap_free = efa_mmap_free,
+	.modify_qp = efa_modify_qp,
 	.query_device = efa_query_device,
 	.query_gid = efa_query_gid,
 	.query_pkey = efa_query_pkey,
 	.query_port = efa_query_port,
+	.query_qp = efa_query_qp,
+	.reg_user_mr = efa_compat_reg_user_mr,
+#if EFA_HAVE_DMABUF_MR
+	.reg_user_mr_dmabuf = efa_compat_reg_user_mr_dmabuf,
+#endif
 
+	INIT_RDMA_OBJ_SIZE(ib_ah, efa_ah, ibah),
+	INIT_RDMA_OBJ_SIZE(ib_cq, efa_cq, ibcq),
 	INIT_RDMA_OBJ_SIZE(ib_pd, efa_pd, ibpd),
+	INIT_RDMA_OBJ_SIZE(ib_qp, efa_qp, ibqp),
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, efa_ucontext, ibucontext),
 };
 
@@ -553,6 +600,7 @@ static int efa_ib_device_add(struct efa_dev *dev)
 	dev->ibdev.num_comp_vectors = dev->neqs ?: 1;
 	dev->ibdev.dev.parent = &pdev->dev;
 	ib_set_device_ops(&dev->ibdev, &efa_dev_ops);
+	dev->ibdev.driver_def = efa_uapi_defs;
 
 	err = ib_register_device(&dev->ibdev, "efa_%d", &pdev->dev);
 	if (err) {
@@ -661,6 +709,7 @@ static int efa_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	dev->pdev = pdev;
 	dev->edev.dmadev = &pdev->dev;
 	dev->keep_alive.timeout = msecs_to_jiffies(EFA_KEEP_ALIVE_TIMEOUT_MS);
+	xa_init(&dev->cqs_xa);
 	INIT_DELAYED_WORK(&dev->keep_alive.work, efa_keep_alive_check);
 	pci_set_drvdata(pdev, dev);
 

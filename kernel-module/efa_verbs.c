@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Verbs of the device, its port, user contexts and protection domains, and
- * the mmap machinery user contexts map queues and doorbells through.
+ * Verbs of the device, its port, user contexts and protection domains, the
+ * mmap machinery user contexts map queues and doorbells through, and the
+ * udata and ring helpers every object family (efa_cq.c, efa_qp.c, ...)
+ * shares.
  *
  * Every udata field comes from user space: malformed input ends in an
  * errno (logged at debug level), never in a WARN.
@@ -37,6 +39,80 @@ static const struct {
 	{ 30,	IB_WIDTH_12X,	IB_SPEED_SDR },
 	{ 0,	IB_WIDTH_1X,	IB_SPEED_EDR },
 };
+
+/* ---- shared helpers --------------------------------------------------------- */
+
+/*
+ * Read a verb's request from udata into cmd (size bytes, zeroed first).
+ * User space must send at least the first required bytes; it may send
+ * more than this driver knows only if the excess is zero.
+ */
+int efa_copy_request(struct efa_dev *dev, struct ib_udata *udata, void *cmd,
+		     size_t size, size_t required, const char *verb)
+{
+	int err;
+
+	memset(cmd, 0, size);
+	if (!udata || udata->inlen < required) {
+		ibdev_dbg(&dev->ibdev, "%s: request of %zu bytes, at least %zu needed\n",
+			  verb, udata ? udata->inlen : 0, required);
+		return -EINVAL;
+	}
+	if (udata->inlen > size &&
+	    !ib_is_udata_cleared(udata, size, udata->inlen - size)) {
+		ibdev_dbg(&dev->ibdev, "%s: non-zero request data past the %zu bytes known\n",
+			  verb, size);
+		return -EINVAL;
+	}
+	err = ib_copy_from_udata(cmd, udata, min(size, udata->inlen));
+	if (err)
+		ibdev_dbg(&dev->ibdev, "%s: cannot read the request\n", verb);
+	return err;
+}
+
+/* Copy as much of a response as user space has room for. */
+int efa_copy_response(struct efa_dev *dev, struct ib_udata *udata,
+		      void *resp, size_t size, const char *verb)
+{
+	int err;
+
+	if (!udata || !udata->outlen)
+		return 0;
+	err = ib_copy_to_udata(udata, resp, min(size, udata->outlen));
+	if (err)
+		ibdev_dbg(&dev->ibdev, "%s: cannot copy the response to user space\n",
+			  verb);
+	return err;
+}
+
+/*
+ * Zeroed pages the device reaches by DMA and user space maps (queue
+ * rings).  Page-aligned and whole pages, so mapping them exposes nothing
+ * else.
+ */
+void *efa_zalloc_mapped(struct efa_dev *dev, dma_addr_t *dma_addr,
+			size_t size, enum dma_data_direction dir)
+{
+	void *addr;
+
+	addr = alloc_pages_exact(size, GFP_KERNEL | __GFP_ZERO);
+	if (!addr)
+		return NULL;
+	*dma_addr = dma_map_single(&dev->pdev->dev, addr, size, dir);
+	if (dma_mapping_error(&dev->pdev->dev, *dma_addr)) {
+		ibdev_dbg(&dev->ibdev, "cannot map %zu bytes for DMA\n", size);
+		free_pages_exact(addr, size);
+		return NULL;
+	}
+	return addr;
+}
+
+void efa_free_mapped(struct efa_dev *dev, void *cpu_addr, dma_addr_t dma_addr,
+		     size_t size, enum dma_data_direction dir)
+{
+	dma_unmap_single(&dev->pdev->dev, dma_addr, size, dir);
+	free_pages_exact(cpu_addr, size);
+}
 
 /* ---- device and port ------------------------------------------------------ */
 
@@ -289,6 +365,17 @@ err_dealloc_uar:
 err_out:
 	atomic64_inc(&dev->stats.alloc_ucontext_err);
 	return err;
+}
+
+/*
+ * The device goes away (rmmod, unbind) while this context is open.  The
+ * RDMA core then destroys every object of the context through the usual
+ * destroy verbs, which still reach the device, and zaps the doorbell and
+ * LLQ mappings; ring pages stay with the process until it unmaps them.
+ * Nothing is left for the driver itself to do.
+ */
+void efa_disassociate_ucontext(struct ib_ucontext *ibucontext)
+{
 }
 
 void efa_dealloc_ucontext(struct ib_ucontext *ibucontext)
