@@ -206,7 +206,7 @@ int efa_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init_attr,
 		goto err_out;
 
 	ucontext = rdma_udata_to_drv_context(udata, struct efa_ucontext,
-					    ibucontext);
+					     ibucontext);
 	params.pdn = to_epd(ibqp->pd)->pdn;
 	params.uarn = ucontext->uarn;
 	params.qp_type = init_attr->qp_type == IB_QPT_UD ?
