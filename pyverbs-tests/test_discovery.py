@@ -14,9 +14,8 @@ from efastack.guest import counter, expect, expect_int, fresh_counter, run
 
 def max_qp_wr():
     """Both providers hold a send queue to the WQEs its LLQ has room for."""
-    tx_wqe_size = 64
     return min(expect_int("max_sq_depth"), expect_int("max_rq_depth"),
-               expect_int("max_llq_size") // tx_wqe_size)
+               expect_int("max_llq_size") // abi.value("EFA_IO_TX_WQE_SIZE"))
 
 
 def test_ibv_devices_lists_every_device(efa_devices):

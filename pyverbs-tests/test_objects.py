@@ -377,8 +377,12 @@ def test_qp_at_every_announced_limit(efa_ctx, efa_attr):
     assert efa_attr.max_rq_sge == expect_int("max_wr_recv_sges")
     assert efa_attr.max_rq_wr == expect_int("max_rq_depth")
     caps = _max_caps(efa_attr)
-    # the LLQ holds the send queue: a 64-byte WQE per entry
-    caps["send_wr"] = min(caps["send_wr"], expect_int("max_llq_size") // 64)
+    # The LLQ holds the send queue: a 64-byte WQE per entry, 128 bytes
+    # where the inline data or the SGE list does not fit the short form.
+    room = abi.value("EFA_IO_TX_WQE_SIZE") - abi.struct("efa_io_tx_meta_desc").size
+    needed = max(caps["inline"], caps["send_sge"] * abi.struct("efa_io_tx_buf_desc").size)
+    wqe = abi.value("EFA_IO_TX_WQE_SIZE" if needed <= room else "EFA_IO_TX_WQE_128_SIZE")
+    caps["send_wr"] = min(caps["send_wr"], expect_int("max_llq_size") // wqe)
     # the receive queue holds max_rq_wr descriptors, one per SGE of a
     # work request (rdma-core's newest provider divides; 44 and 56.1 do not)
     caps["recv_wr"] //= caps["recv_sge"]
