@@ -83,11 +83,6 @@ def cq(ctx):
         yield c
 
 
-@pytest.fixture
-def attr(ctx):
-    return ctx.query_device()
-
-
 def held(pci, before):
     """What the device holds now beyond BEFORE, per class (zeros left out)."""
     now = live_objects(pci)
