@@ -127,6 +127,17 @@ SHARED_PROPS = (("guid", "0x0a1b2c3d4e5f6071"), ("max-qp", "100"), ("max-cq", "2
                 ("inline-buf-size-ex", "80"), ("max-rdma-size", "0x20000000"),
                 ("max-llq-size", "16384"))
 
+# What any row running pyverbs-tests/ needs: its C programs (what pyverbs
+# cannot ask), and the expectations that differ per driver and provider.
+PYVERBS_NEEDS = ("pyverbs-programs",)
+PYVERBS_ENV = (("EFA_VERBS_BUSY", lambda run: build.guest_program_path("verbs_busy")),)
+PYVERBS_EXPECT_WHEN = (
+    # our efa.ko holds inline data to QUEUE_ATTR_2's inline_buf_size_ex
+    ({"driver": "ours"}, (("INLINE_LIMIT", "inline_buf_size_ex"),)),
+    # our libefa arms CQs with the data path (the next issue)
+    ({"provider": "ours"}, (("CQ_ARM", "unsupported"),)),
+)
+
 SUITES = (
     # ---- host -----------------------------------------------------------
     Suite("core", "device-core unit tests, ABI header and uverbs layout checks (milliseconds)",
@@ -149,18 +160,14 @@ SUITES = (
           kernels=("6.1",), pairs=(("none", "stock"),), check_leaks=False),
     Suite("fidelity", "each driver/provider pair discovers the model, creates, queries and "
           "destroys every object, hits every limit; processes exit clean",
-          "vm", tests=("pyverbs-tests",), needs=("pyverbs-programs",), kernels=BOTH_KERNELS,
+          "vm", tests=("pyverbs-tests",), needs=PYVERBS_NEEDS, kernels=BOTH_KERNELS,
           pairs=ALL_PAIRS, devices=2, props=SHARED_PROPS, expect=(("DEVICES", 2),),
-          env=(("EFA_VERBS_BUSY", lambda run: build.guest_program_path("verbs_busy")),),
+          env=PYVERBS_ENV,
           # 6.1's upstream driver does not read the GUID from the device,
-          # nor offer RDMA write (remote write access to an MR); ours holds
-          # inline data to QUEUE_ATTR_2's inline_buf_size_ex
+          # nor offer RDMA write (remote write access to an MR)
           expect_when=(({"driver": "upstream", "kernel": "6.1"},
                         (("NODE_GUID_ORDER", "none"),
-                         ("MR_UNSUPPORTED_ACCESS", "REMOTE_WRITE"))),
-                       ({"driver": "ours"}, (("INLINE_LIMIT", "inline_buf_size_ex"),)),
-                       # our libefa arms CQs with the data path (the next issue)
-                       ({"provider": "ours"}, (("CQ_ARM", "unsupported"),)))),
+                         ("MR_UNSUPPORTED_ACCESS", "REMOTE_WRITE"))),) + PYVERBS_EXPECT_WHEN),
     Suite("driver-full", "our efa.ko: 2 devices, 2 CPUs (2 EQs each), 400 Gb/s, QUEUE_ATTR_2",
           "vm", tests=("kernel-module/tests/test_efa_driver.py",), kernels=BOTH_KERNELS,
           pairs=(("ours", "stock"),), devices=2, smp=2,
@@ -222,13 +229,15 @@ SUITES = (
     # (the expectations come from the model's help, per device id).
     Suite("generation-efa0", "the first generation (no RDMA, no RNR retry, no "
           "QUEUE_ATTR_2) discovered by both drivers",
-          "vm", tests=("pyverbs-tests",), kernels=BOTH_KERNELS,
+          "vm", tests=("pyverbs-tests",), needs=PYVERBS_NEEDS, kernels=BOTH_KERNELS,
           pairs=(("upstream", "stock"), ("ours", "ours")), props=(("device-id", "0xefa0"), ("guid", "0x0a1b2c3d4e5f0000")),
-          expect=(("DEVICES", 1),),
-          expect_when=(({"driver": "upstream", "kernel": "6.1"}, (("NODE_GUID_ORDER", "none"),)),)),
+          expect=(("DEVICES", 1),), env=PYVERBS_ENV,
+          expect_when=(({"driver": "upstream", "kernel": "6.1"}, (("NODE_GUID_ORDER", "none"),)),)
+          + PYVERBS_EXPECT_WHEN),
     Suite("generation-efa3", "the newest generation (128-byte data polling, 200 Gb/s), "
           "a device id Linux 6.1 does not know",
           "vm", tests=("pyverbs-tests",), kernels=("6.12",),
           pairs=(("upstream", "stock"), ("ours", "ours")), props=(("device-id", "0xefa3"), ("guid", "0x0a1b2c3d4e5f3000")),
-          expect=(("DEVICES", 1),)),
+          needs=PYVERBS_NEEDS, expect=(("DEVICES", 1),), env=PYVERBS_ENV,
+          expect_when=PYVERBS_EXPECT_WHEN),
 )
