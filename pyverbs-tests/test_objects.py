@@ -38,6 +38,21 @@ def device_cap(name):
                 abi.value(f"EFA_ADMIN_FEATURE_DEVICE_ATTR_DESC_{name}_MASK"))
 
 
+# Filling a table this big takes minutes under TCG; the fidelity row's
+# small properties (SHARED_PROPS) are there to hit every limit quickly.
+QUICK_LIMIT = 4096
+
+
+def room_left(limit, live):
+    """How many more objects the device's LIMIT allows; skips the test
+    where that is too many to create quickly."""
+    room = expect_int(limit) - live
+    if room > QUICK_LIMIT:
+        pytest.skip(f"{limit}={expect_int(limit)}: too many to fill quickly "
+                    "(the fidelity row fills it)")
+    return room
+
+
 def rdma_error(excinfo):
     return excinfo.value.error_code
 
@@ -145,7 +160,7 @@ def test_pd_reaches_the_device_and_leaves(ctx, pci, objects_return):
 
 
 def test_pd_limit_is_max_pd(ctx, pci, objects_return):
-    room = expect_int("max_pd") - objects_return["pd"]
+    room = room_left("max_pd", objects_return["pd"])
     pds = [PD(ctx) for _ in range(room)]
     with pytest.raises(PyverbsRDMAError) as err:
         PD(ctx)
@@ -192,7 +207,7 @@ def test_cq_deeper_than_max_cq_depth_is_einval(ctx):
 
 
 def test_cq_limit_is_max_cq(ctx, objects_return):
-    room = expect_int("max_cq") - objects_return["cq"]
+    room = room_left("max_cq", objects_return["cq"])
     cqs = [CQ(ctx, 1) for _ in range(room)]
     with pytest.raises(PyverbsRDMAError) as err:
         CQ(ctx, 1)
@@ -400,7 +415,7 @@ def test_qp_beyond_a_limit_is_einval(efa_ctx, efa_attr, limit):
 
 
 def test_qp_limit_is_max_qp(pd, cq, objects_return):
-    room = expect_int("max_qp") - objects_return["qp"]
+    room = room_left("max_qp", objects_return["qp"])
     qps = [ud_qp(pd, cq, qp_cap(send_wr=1, recv_wr=1)) for _ in range(room)]
     with pytest.raises(PyverbsRDMAError) as err:
         ud_qp(pd, cq, qp_cap(send_wr=1, recv_wr=1))
@@ -419,7 +434,7 @@ def test_ah_create_query_destroy(ctx, pd, pci, objects_return):
 
 
 def test_ah_limit_is_max_ah(ctx, pd, objects_return):
-    room = expect_int("max_ah") - objects_return["ah"]
+    room = room_left("max_ah", objects_return["ah"])
     attr = ah_attr(ctx)
     ahs = [AH(pd, attr=attr) for _ in range(room)]
     with pytest.raises(PyverbsRDMAError) as err:
@@ -478,7 +493,7 @@ def test_mr_keys_are_distinct(pd):
 
 
 def test_mr_limit_is_max_mr(pd, objects_return):
-    room = expect_int("max_mr") - objects_return["mr"]
+    room = room_left("max_mr", objects_return["mr"])
     mrs = [MR(pd, mmap.PAGESIZE, ibv.IBV_ACCESS_LOCAL_WRITE) for _ in range(room)]
     with pytest.raises(PyverbsRDMAError) as err:
         MR(pd, mmap.PAGESIZE, ibv.IBV_ACCESS_LOCAL_WRITE)
