@@ -697,6 +697,9 @@ static uint8_t create_qp(struct efa_core *core, const struct efa_admin_aq_entry 
 		status = need(core, EFA_OBJ_CQ, recv_cq, "CREATE_QP recv");
 	if (status)
 		return status;
+	/* a QP completes on CQs of its own process (UAR), never another's */
+	if (core->cqs[send_cq].uar != uar || core->cqs[recv_cq].uar != uar)
+		return illegal(core, "CREATE_QP on UAR %u names a CQ of another UAR", uar);
 	if (sq.depth > cfg->max_sq_depth || sq.depth < cfg->min_sq_depth)
 		return illegal(core, "CREATE_QP SQ depth %u outside min/max_sq_depth", sq.depth);
 	if (rq.depth > cfg->max_rq_depth)

@@ -569,6 +569,9 @@ void test_qp_create(void)
 	a = qp_defaults(pd, uar, cq);
 	a.recv_cq = 0x10000u | cq;	/* no truncation to 16 bits */
 	CHECK_EQ(create_qp(h, &a, NULL), EFA_ADMIN_ILLEGAL_PARAMETER);
+	/* a CQ of another process (UAR) */
+	a = qp_defaults(pd, new_uar(h), cq);
+	CHECK_EQ(create_qp(h, &a, NULL), EFA_ADMIN_ILLEGAL_PARAMETER);
 	a = qp_defaults(pd, uar, cq);
 	a.sq_depth = cfg.max_sq_depth + 1;
 	a.sq_size = a.sq_depth * 64;
