@@ -160,7 +160,7 @@ class Uverbs:
         """Returns (cq handle, EFA response as a dict)."""
         core, drv = self.legacy(abi.C.IB_USER_VERBS_CMD_CREATE_CQ, CREATE_CQ,
                                 CREATE_CQ_RESP, driver_in, driver_out_len,
-                                cqe=cqe, comp_channel=comp_channel & 0xffffffff)
+                                cqe=cqe, comp_channel=comp_channel)
         return core["cq_handle"], _padded_unpack(CQ_RESP, drv)
 
     def create_qp(self, pd, cq, driver_in, qp_type=QPT_UD, max_send_wr=16,
