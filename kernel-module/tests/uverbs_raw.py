@@ -23,10 +23,30 @@ ALLOC_PD = abi.struct("ib_uverbs_alloc_pd")
 ALLOC_PD_RESP = abi.struct("ib_uverbs_alloc_pd_resp")
 DEALLOC_PD = abi.struct("ib_uverbs_dealloc_pd")
 
+CREATE_CQ = abi.struct("ib_uverbs_create_cq")
+CREATE_CQ_RESP = abi.struct("ib_uverbs_create_cq_resp")
+CREATE_QP = abi.struct("ib_uverbs_create_qp")
+CREATE_QP_RESP = abi.struct("ib_uverbs_create_qp_resp")
+CREATE_AH = abi.struct("ib_uverbs_create_ah")
+CREATE_AH_RESP = abi.struct("ib_uverbs_create_ah_resp")
+AH_ATTR = abi.struct("ib_uverbs_ah_attr")
+GLOBAL_ROUTE = abi.struct("ib_uverbs_global_route")
+REG_MR = abi.struct("ib_uverbs_reg_mr")
+REG_MR_RESP = abi.struct("ib_uverbs_reg_mr_resp")
+
 UCONTEXT_CMD = abi.struct("efa_ibv_alloc_ucontext_cmd")
 UCONTEXT_RESP = abi.struct("efa_ibv_alloc_ucontext_resp")
 QUERY_DEVICE_RESP = abi.struct("efa_ibv_ex_query_device_resp")
 PD_RESP = abi.struct("efa_ibv_alloc_pd_resp")
+CQ_CMD = abi.struct("efa_ibv_create_cq")
+CQ_RESP = abi.struct("efa_ibv_create_cq_resp")
+QP_CMD = abi.struct("efa_ibv_create_qp")
+QP_RESP = abi.struct("efa_ibv_create_qp_resp")
+AH_RESP = abi.struct("efa_ibv_create_ah_resp")
+
+# enum ib_qp_type of the uverbs ABI
+QPT_UD = 4
+QPT_DRIVER = 0xff
 
 # what libefa says it supports
 SUPPORTED_CAPS = (abi.C.EFA_ALLOC_UCONTEXT_CMD_SUPP_CAPS_TX_BATCH |
@@ -132,3 +152,54 @@ class Uverbs:
         self._write(CMD_HDR.pack(command=abi.C.IB_USER_VERBS_CMD_DEALLOC_PD,
                                  in_words=(CMD_HDR.size + len(body)) // 4, out_words=0)
                     + body)
+
+    # ---- objects beyond the PD: driver data as the caller builds it ----------
+
+    def create_cq(self, driver_in, cqe=64, comp_channel=-1,
+                  driver_out_len=CQ_RESP.size):
+        """Returns (cq handle, EFA response as a dict)."""
+        core, drv = self.legacy(abi.C.IB_USER_VERBS_CMD_CREATE_CQ, CREATE_CQ,
+                                CREATE_CQ_RESP, driver_in, driver_out_len,
+                                cqe=cqe, comp_channel=comp_channel)
+        return core["cq_handle"], _padded_unpack(CQ_RESP, drv)
+
+    def create_qp(self, pd, cq, driver_in, qp_type=QPT_UD, max_send_wr=16,
+                  max_recv_wr=16, driver_out_len=QP_RESP.size):
+        """Returns (qp handle, qpn, EFA response as a dict)."""
+        core, drv = self.legacy(abi.C.IB_USER_VERBS_CMD_CREATE_QP, CREATE_QP,
+                                CREATE_QP_RESP, driver_in, driver_out_len,
+                                pd_handle=pd, send_cq_handle=cq, recv_cq_handle=cq,
+                                max_send_wr=max_send_wr, max_recv_wr=max_recv_wr,
+                                max_send_sge=1, max_recv_sge=1, qp_type=qp_type)
+        return core["qp_handle"], core["qpn"], _padded_unpack(QP_RESP, drv)
+
+    def create_ah(self, pd, dgid, driver_in=b"", driver_out_len=AH_RESP.size):
+        """Returns (ah handle, EFA response as a dict)."""
+        attr = AH_ATTR.pack(grh=GLOBAL_ROUTE.pack(dgid=dgid), is_global=1,
+                            port_num=1)
+        core, drv = self.legacy(abi.C.IB_USER_VERBS_CMD_CREATE_AH, CREATE_AH,
+                                CREATE_AH_RESP, driver_in, driver_out_len,
+                                pd_handle=pd, attr=attr)
+        return core["ah_handle"], _padded_unpack(AH_RESP, drv)
+
+    def reg_mr(self, pd, buf, length, access, driver_in=b""):
+        """buf: a ctypes buffer.  Returns (mr handle, lkey)."""
+        addr = ctypes.addressof(buf)
+        core, _drv = self.legacy(abi.C.IB_USER_VERBS_CMD_REG_MR, REG_MR,
+                                 REG_MR_RESP, driver_in, 0, start=addr,
+                                 length=length, hca_va=addr, pd_handle=pd,
+                                 access_flags=access)
+        return core["mr_handle"], core["lkey"]
+
+
+def cq_request(entry_size=16, num_sub_cqs=1, flags=0, comp_mask=0,
+               reserved=b""):
+    return CQ_CMD.pack(comp_mask=comp_mask, cq_entry_size=entry_size,
+                       num_sub_cqs=num_sub_cqs, flags=flags, reserved_58=reserved)
+
+
+def qp_request(sq_ring_size=4096, rq_ring_size=4096, driver_qp_type=0, flags=0,
+               sl=0, comp_mask=0, reserved=b""):
+    return QP_CMD.pack(comp_mask=comp_mask, sq_ring_size=sq_ring_size,
+                       rq_ring_size=rq_ring_size, driver_qp_type=driver_qp_type,
+                       flags=flags, sl=sl, reserved_98=reserved)

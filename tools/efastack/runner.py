@@ -241,7 +241,7 @@ def boots(runs):
     groups = []
     for run in runs:
         s = run.suite
-        key = (run.kernel, run.driver, run.provider, s.devices, s.smp,
+        key = (run.kernel, run.driver, run.provider, s.devices, s.smp, s.mem,
                tuple(sorted(run.properties().items())), s.kernel_args, s.check_leaks)
         env = dict(run.expectations(), **run.environment())
         for g in groups:
@@ -265,7 +265,8 @@ def run_boot(runs, env, results, k_expr):
     machine = vm.VM(cmd, kernel=first.kernel,
                     devices=vm.devices_with(s.devices, first.properties()),
                     driver=first.driver, provider=first.provider, check_leaks=s.check_leaks,
-                    timeout=sum(r.suite.timeout for r in runs), smp=s.smp, results=results,
+                    timeout=sum(r.suite.timeout for r in runs), smp=s.smp, mem=s.mem,
+                    results=results,
                     env=env, kernel_args=s.kernel_args, name=f"efa-vm[{label}]")
     try:
         verdict = machine.run()

@@ -43,6 +43,7 @@ class Suite:
     pairs: tuple = ()               # vm: (driver, provider) pairs, a run each
     devices: int = 1
     smp: int = 1
+    mem: str = "1G"                 # vm: guest memory
     props: tuple = ()               # device properties, ("key", "value") pairs
     kernel_args: tuple = ()
     expect: tuple = ()              # EFA_EXPECT_<KEY> values, (KEY, value) pairs
@@ -168,14 +169,17 @@ SUITES = (
           expect_when=(({"driver": "upstream", "kernel": "6.1"},
                         (("NODE_GUID_ORDER", "none"),
                          ("MR_UNSUPPORTED_ACCESS", "REMOTE_WRITE"))),) + PYVERBS_EXPECT_WHEN),
-    Suite("driver-full", "our efa.ko: 2 devices, 2 CPUs (2 EQs each), 400 Gb/s, QUEUE_ATTR_2",
-          "vm", tests=("kernel-module/tests/test_efa_driver.py",), kernels=BOTH_KERNELS,
-          pairs=(("ours", "stock"),), devices=2, smp=2,
+    Suite("driver-full", "our efa.ko: 2 devices, 2 CPUs (2 EQs each), 400 Gb/s, QUEUE_ATTR_2; "
+          "every object, its malformed driver data, a 1 GiB MR, rmmod with live objects",
+          "vm", tests=("kernel-module/tests/test_efa_driver.py",
+                       "kernel-module/tests/test_efa_objects.py"), kernels=BOTH_KERNELS,
+          pairs=(("ours", "stock"),), devices=2, smp=2, mem="3G",
           props=(("keep-alive-ms", "300"), ("link-speed-gbps", "400"),
                  ("inline-buf-size-ex", "64"))),
     Suite("driver-sparse", "our efa.ko: no QUEUE_ATTR_2 or EQs, 1600 Gb/s, 4 PDs, "
-          "sparse keep-alives, 1 s admin timeout, BAR0 mappable",
-          "vm", tests=("kernel-module/tests/test_efa_driver.py",), kernels=BOTH_KERNELS,
+          "sparse keep-alives, 1 s admin timeout, BAR0 mappable; every object without EQs",
+          "vm", tests=("kernel-module/tests/test_efa_driver.py",
+                       "kernel-module/tests/test_efa_objects.py"), kernels=BOTH_KERNELS,
           pairs=(("ours", "stock"),),
           props=(("supported-features",
                   lambda run: _features_without("EFA_ADMIN_EVENT_QUEUE_ATTR",
