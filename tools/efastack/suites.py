@@ -180,7 +180,7 @@ SUITES = (
           "sparse keep-alives, 1 s admin timeout, BAR0 mappable; every object without EQs",
           "vm", tests=("kernel-module/tests/test_efa_driver.py",
                        "kernel-module/tests/test_efa_objects.py"), kernels=BOTH_KERNELS,
-          pairs=(("ours", "stock"),),
+          pairs=(("ours", "stock"),), mem="3G",
           props=(("supported-features",
                   lambda run: _features_without("EFA_ADMIN_EVENT_QUEUE_ATTR",
                                                 "EFA_ADMIN_QUEUE_ATTR_2")),
