@@ -183,7 +183,7 @@ enum efa_com_pbl_form {
 	EFA_COM_PBL_CHAINED,
 };
 
-#define EFA_COM_INLINE_PBL_PAGES	4
+#define EFA_COM_INLINE_PBL_PAGES	EFA_ADMIN_REG_MR_INLINE_PAGES
 
 struct efa_com_reg_mr_params {
 	u64 iova;

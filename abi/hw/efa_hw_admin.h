@@ -250,12 +250,18 @@ struct efa_admin_create_qp_cmd {
 	struct efa_admin_qp_alloc_size qp_alloc_size;
 	/* UAR of the process the QP belongs to */
 	__le16 uar;
-	/* service level of the QP's traffic, 0 the default (was reserved) */
+	/*
+	 * service level of the QP's traffic, 0 the default (was reserved);
+	 * at most EFA_ADMIN_QP_MAX_SL
+	 */
 	__u8 sl;
 	__u8 reserved;
 	__le32 reserved2;
 };
 EFA_HW_SIZE_CHECK(efa_admin_create_qp_cmd, 64);
+
+/* Service levels a QP may ask for: those of an InfiniBand-style 4-bit SL. */
+#define EFA_ADMIN_QP_MAX_SL		15
 
 struct efa_admin_create_qp_resp {
 	struct efa_admin_acq_common_desc acq_common_desc;
@@ -395,13 +401,17 @@ EFA_HW_SIZE_CHECK(efa_admin_destroy_ah_resp, 8);
  *              a chain of chunks (EFA_ADMIN_PBL_CHUNK_SIZE below), each listing
  *              4 KiB pieces of the page list and the next chunk.
  */
+#define EFA_ADMIN_REG_MR_INLINE_PAGES	4
+/* bytes of one page-list entry: a guest physical address */
+#define EFA_ADMIN_PBL_ENTRY_SIZE	8
+
 struct efa_admin_reg_mr_cmd {
 	struct efa_admin_aq_common_desc aq_common_desc;
 	__le16 pd;
 	__le16 reserved16_w1;
 	union {
 		/* up to four page addresses fit in the command itself */
-		__le64 inline_pbl_array[4];
+		__le64 inline_pbl_array[EFA_ADMIN_REG_MR_INLINE_PAGES];
 		/* the page list, or its first chunk, in guest memory */
 		struct efa_admin_ctrl_buff_info pbl;
 	} pbl;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "efa_core_priv.h"
+#include "efa_hw_io.h"
 
 /* Largest control buffer a command may point at. */
 #define EFA_MAX_CTRL_BUFF_LEN 4096
@@ -632,11 +633,6 @@ static uint8_t destroy_cq(struct efa_core *core, const struct efa_admin_aq_entry
 
 /* ---- QP ------------------------------------------------------------------ */
 
-/* Bytes of one RX descriptor and of the smaller TX WQE. */
-#define EFA_RX_DESC_SIZE	16
-#define EFA_TX_WQE_MIN_SIZE	64
-/* Service levels a QP may ask for: those of an InfiniBand-style 4-bit SL. */
-#define EFA_MAX_SL		15
 #define EFA_MAX_RNR_RETRY	7
 #define EFA_SQ_PSN_MASK		0xffffffu
 
@@ -686,7 +682,7 @@ static uint8_t create_qp(struct efa_core *core, const struct efa_admin_aq_entry 
 		efa_core_error(core, "CREATE_QP unsolicited_write_recv without the device cap");
 		return EFA_ADMIN_UNSUPPORTED_OPCODE;
 	}
-	if (cmd->sl > EFA_MAX_SL)
+	if (cmd->sl > EFA_ADMIN_QP_MAX_SL)
 		return illegal(core, "CREATE_QP service level %u beyond 15", cmd->sl);
 	status = need(core, EFA_OBJ_PD, pd, "CREATE_QP");
 	if (!status)
@@ -704,10 +700,10 @@ static uint8_t create_qp(struct efa_core *core, const struct efa_admin_aq_entry 
 		return illegal(core, "CREATE_QP SQ depth %u outside min/max_sq_depth", sq.depth);
 	if (rq.depth > cfg->max_rq_depth)
 		return illegal(core, "CREATE_QP RQ depth %u beyond max_rq_depth", rq.depth);
-	if (sq.size < (uint64_t)sq.depth * EFA_TX_WQE_MIN_SIZE)
+	if (sq.size < (uint64_t)sq.depth * EFA_IO_TX_WQE_SIZE)
 		return illegal(core, "CREATE_QP SQ ring of %u bytes too small for its depth",
 			       (unsigned int)sq.size);
-	if (rq.size < (uint64_t)rq.depth * EFA_RX_DESC_SIZE)
+	if (rq.size < (uint64_t)rq.depth * sizeof(struct efa_io_rx_desc))
 		return illegal(core, "CREATE_QP RQ ring of %u bytes too small for its depth",
 			       (unsigned int)rq.size);
 	if (!sq.base) {
@@ -1021,18 +1017,16 @@ static uint8_t destroy_ah(struct efa_core *core, const struct efa_admin_aq_entry
 
 /* ---- MR ------------------------------------------------------------------ */
 
-#define EFA_INLINE_PBL_PAGES	4
-#define EFA_PBL_ENTRY_SIZE	8
-#define EFA_PBL_PIECE_ENTRIES	(EFA_ADMIN_PBL_PIECE_SIZE / EFA_PBL_ENTRY_SIZE)
+#define EFA_PBL_PIECE_ENTRIES	(EFA_ADMIN_PBL_PIECE_SIZE / EFA_ADMIN_PBL_ENTRY_SIZE)
 #define EFA_CHUNK_NEXT_SIZE	sizeof(struct efa_admin_ctrl_buff_info)
 /* the smallest chunk: one piece address and the next-chunk pointer */
-#define EFA_CHUNK_MIN_SIZE	(EFA_PBL_ENTRY_SIZE + EFA_CHUNK_NEXT_SIZE)
+#define EFA_CHUNK_MIN_SIZE	(EFA_ADMIN_PBL_ENTRY_SIZE + EFA_CHUNK_NEXT_SIZE)
 
 static int read_le64s(struct efa_core *core, uint64_t addr, uint64_t *out, uint32_t n)
 {
 	uint32_t i;
 
-	if (core->ops->dma_read(core->opaque, addr, out, (size_t)n * EFA_PBL_ENTRY_SIZE))
+	if (core->ops->dma_read(core->opaque, addr, out, (size_t)n * EFA_ADMIN_PBL_ENTRY_SIZE))
 		return -1;
 	for (i = 0; i < n; i++)
 		out[i] = efa_hw_le64_to_cpu((__le64)out[i]);
@@ -1050,7 +1044,7 @@ static uint8_t walk_chain(struct efa_core *core, const struct efa_admin_ctrl_buf
 			  uint64_t *pages, uint32_t page_num, uint64_t *visited)
 {
 	uint32_t pieces = (page_num + EFA_PBL_PIECE_ENTRIES - 1) / EFA_PBL_PIECE_ENTRIES;
-	uint64_t ptrs[(EFA_ADMIN_PBL_CHUNK_SIZE - EFA_CHUNK_NEXT_SIZE) / EFA_PBL_ENTRY_SIZE];
+	uint64_t ptrs[(EFA_ADMIN_PBL_CHUNK_SIZE - EFA_CHUNK_NEXT_SIZE) / EFA_ADMIN_PBL_ENTRY_SIZE];
 	uint32_t length = efa_hw_le32_to_cpu(first->length);
 	uint64_t addr = addr64(first->address.mem_addr_low, first->address.mem_addr_high);
 	uint32_t got = 0, chunk = 0;
@@ -1060,7 +1054,7 @@ static uint8_t walk_chain(struct efa_core *core, const struct efa_admin_ctrl_buf
 		uint32_t n, i;
 
 		if (length < EFA_CHUNK_MIN_SIZE || length > EFA_ADMIN_PBL_CHUNK_SIZE ||
-		    (length - EFA_CHUNK_NEXT_SIZE) % EFA_PBL_ENTRY_SIZE) {
+		    (length - EFA_CHUNK_NEXT_SIZE) % EFA_ADMIN_PBL_ENTRY_SIZE) {
 			efa_core_error(core, "REG_MR page-list chunk %u of %u bytes malformed",
 				       chunk, length);
 			return EFA_ADMIN_MALFORMED_REQUEST;
@@ -1073,7 +1067,7 @@ static uint8_t walk_chain(struct efa_core *core, const struct efa_admin_ctrl_buf
 			}
 		}
 		visited[chunk] = addr;
-		n = (length - EFA_CHUNK_NEXT_SIZE) / EFA_PBL_ENTRY_SIZE;
+		n = (length - EFA_CHUNK_NEXT_SIZE) / EFA_ADMIN_PBL_ENTRY_SIZE;
 		if (n > pieces - got)
 			n = pieces - got;
 		if (!addr || read_le64s(core, addr, ptrs, n)) {
@@ -1139,11 +1133,11 @@ static uint8_t read_pbl(struct efa_core *core, const struct efa_admin_aq_entry *
 	if (!(flags & EFA_ADMIN_AQ_COMMON_DESC_CTRL_DATA_MASK)) {
 		if (flags & EFA_ADMIN_AQ_COMMON_DESC_CTRL_DATA_INDIRECT_MASK)
 			return malformed(core, "REG_MR indirect flag without ctrl_data");
-		if (page_num > EFA_INLINE_PBL_PAGES)
+		if (page_num > EFA_ADMIN_REG_MR_INLINE_PAGES)
 			return malformed(core, "REG_MR of more than 4 pages without a page list");
 		for (i = 0; i < page_num; i++)
 			pages[i] = efa_hw_le64_to_cpu(cmd->pbl.inline_pbl_array[i]);
-		for (; i < EFA_INLINE_PBL_PAGES; i++) {
+		for (; i < EFA_ADMIN_REG_MR_INLINE_PAGES; i++) {
 			if (cmd->pbl.inline_pbl_array[i])
 				return malformed(core, "REG_MR inline page list longer than page_num");
 		}
@@ -1151,7 +1145,7 @@ static uint8_t read_pbl(struct efa_core *core, const struct efa_admin_aq_entry *
 	}
 	if (flags & EFA_ADMIN_AQ_COMMON_DESC_CTRL_DATA_INDIRECT_MASK)
 		return read_chained_pbl(core, &cmd->pbl.pbl, pages, page_num);
-	if (length != (uint64_t)page_num * EFA_PBL_ENTRY_SIZE)
+	if (length != (uint64_t)page_num * EFA_ADMIN_PBL_ENTRY_SIZE)
 		return illegal(core, "REG_MR page list of %u bytes does not hold page_num entries",
 			       length);
 	if (!addr || read_le64s(core, addr, pages, page_num)) {
