@@ -26,13 +26,12 @@
 
 #include "efa.h"
 
-#define EFA_PBL_ENTRY_SIZE	sizeof(__le64)
 /* Larger lists are not asked of kmalloc: they go chained. */
 #define EFA_PBL_DIRECT_MAX	(64 * 1024)
-#define EFA_PBL_PIECE_ENTRIES	(EFA_ADMIN_PBL_PIECE_SIZE / EFA_PBL_ENTRY_SIZE)
+#define EFA_PBL_PIECE_ENTRIES	(EFA_ADMIN_PBL_PIECE_SIZE / EFA_ADMIN_PBL_ENTRY_SIZE)
 #define EFA_PBL_CHUNK_NEXT_SIZE	sizeof(struct efa_admin_ctrl_buff_info)
 #define EFA_PBL_CHUNK_PTRS \
-	((EFA_ADMIN_PBL_CHUNK_SIZE - EFA_PBL_CHUNK_NEXT_SIZE) / EFA_PBL_ENTRY_SIZE)
+	((EFA_ADMIN_PBL_CHUNK_SIZE - EFA_PBL_CHUNK_NEXT_SIZE) / EFA_ADMIN_PBL_ENTRY_SIZE)
 
 struct efa_pbl_chunk {
 	__le64 *buf;
@@ -47,10 +46,16 @@ struct efa_pbl {
 	size_t size;
 	/* direct: the list itself */
 	dma_addr_t dma_addr;
-	/* chained: the list's pieces and the chunks naming them */
+	/*
+	 * chained: the list's pieces and the chunks naming them; the counts
+	 * of those mapped so far are what an unwind undoes (DMA address 0
+	 * is a valid IOVA, so it cannot mark "not mapped")
+	 */
 	unsigned int npieces;
+	unsigned int pieces_mapped;
 	dma_addr_t *piece_dma;
 	unsigned int nchunks;
+	unsigned int chunks_mapped;
 	struct efa_pbl_chunk *chunks;
 };
 
@@ -65,13 +70,12 @@ static void efa_pbl_unmap_chain(struct efa_dev *dev, struct efa_pbl *pbl)
 	struct device *dmadev = &dev->pdev->dev;
 	unsigned int i;
 
-	for (i = 0; i < pbl->nchunks && pbl->chunks[i].buf; i++) {
-		if (pbl->chunks[i].dma_addr)
-			dma_unmap_single(dmadev, pbl->chunks[i].dma_addr,
-					 EFA_ADMIN_PBL_CHUNK_SIZE, DMA_TO_DEVICE);
+	for (i = 0; i < pbl->chunks_mapped; i++) {
+		dma_unmap_single(dmadev, pbl->chunks[i].dma_addr,
+				 EFA_ADMIN_PBL_CHUNK_SIZE, DMA_TO_DEVICE);
 		kfree(pbl->chunks[i].buf);
 	}
-	for (i = 0; i < pbl->npieces && pbl->piece_dma[i]; i++)
+	for (i = 0; i < pbl->pieces_mapped; i++)
 		dma_unmap_page(dmadev, pbl->piece_dma[i],
 			       EFA_ADMIN_PBL_PIECE_SIZE, DMA_TO_DEVICE);
 	kfree(pbl->chunks);
@@ -107,7 +111,7 @@ static int efa_pbl_map_chain(struct efa_dev *dev, struct efa_pbl *pbl)
 				 GFP_KERNEL);
 	pbl->chunks = kcalloc(pbl->nchunks, sizeof(*pbl->chunks), GFP_KERNEL);
 	if (!pbl->piece_dma || !pbl->chunks)
-		return -ENOMEM;
+		return -ENOMEM;	/* kfree(NULL) on unwind is fine */
 
 	for (i = 0; i < pbl->npieces; i++) {
 		/* pieces are 4 KiB-aligned within the page-aligned vmalloc area */
@@ -120,6 +124,7 @@ static int efa_pbl_map_chain(struct efa_dev *dev, struct efa_pbl *pbl)
 		if (dma_mapping_error(dmadev, addr))
 			return -ENOMEM;
 		pbl->piece_dma[i] = addr;
+		pbl->pieces_mapped++;
 	}
 
 	for (i = 0; i < pbl->nchunks; i++) {
@@ -131,18 +136,21 @@ static int efa_pbl_map_chain(struct efa_dev *dev, struct efa_pbl *pbl)
 		chunk->buf = kzalloc(EFA_ADMIN_PBL_CHUNK_SIZE, GFP_KERNEL);
 		if (!chunk->buf)
 			return -ENOMEM;
-		chunk->length = n * EFA_PBL_ENTRY_SIZE + EFA_PBL_CHUNK_NEXT_SIZE;
+		chunk->length = n * EFA_ADMIN_PBL_ENTRY_SIZE + EFA_PBL_CHUNK_NEXT_SIZE;
 		addr = dma_map_single(dmadev, chunk->buf,
 				      EFA_ADMIN_PBL_CHUNK_SIZE, DMA_TO_DEVICE);
-		if (dma_mapping_error(dmadev, addr))
+		if (dma_mapping_error(dmadev, addr)) {
+			kfree(chunk->buf);
 			return -ENOMEM;
+		}
 		chunk->dma_addr = addr;
+		pbl->chunks_mapped++;
 	}
 
 	for (i = 0; i < pbl->nchunks; i++) {
 		struct efa_pbl_chunk *chunk = &pbl->chunks[i];
 		unsigned int n = (chunk->length - EFA_PBL_CHUNK_NEXT_SIZE) /
-				 EFA_PBL_ENTRY_SIZE;
+				 EFA_ADMIN_PBL_ENTRY_SIZE;
 		struct efa_admin_ctrl_buff_info *next;
 		unsigned int j;
 
@@ -192,7 +200,7 @@ static int efa_pbl_create(struct efa_dev *dev, struct ib_umem *umem,
 		return 0;
 	}
 
-	pbl->size = (size_t)params->page_num * EFA_PBL_ENTRY_SIZE;
+	pbl->size = (size_t)params->page_num * EFA_ADMIN_PBL_ENTRY_SIZE;
 	if (pbl->size <= EFA_PBL_DIRECT_MAX)
 		pbl->list = kzalloc(pbl->size, GFP_KERNEL | __GFP_NOWARN);
 	if (pbl->list) {
@@ -326,39 +334,54 @@ static struct efa_mr *efa_mr_prepare(struct efa_dev *dev, struct ib_udata *udata
 	return mr ?: ERR_PTR(-ENOMEM);
 }
 
-struct ib_mr *efa_reg_user_mr_umem(struct ib_pd *ibpd, u64 start, u64 length,
-				   u64 virt_addr, int access_flags,
-				   struct ib_udata *udata)
+/*
+ * The last step of both registration verbs: register the pinned umem, or
+ * undo everything and count the failure.  A failure before pinning comes
+ * here with an ERR_PTR umem.
+ */
+static struct ib_mr *efa_mr_finish(struct efa_dev *dev, struct ib_pd *ibpd,
+				   struct efa_mr *mr, struct ib_umem *umem,
+				   u64 length, u64 virt_addr, u8 permissions)
 {
-	struct efa_dev *dev = to_edev(ibpd->device);
-	struct efa_mr *mr;
-	u8 permissions;
 	int err;
 
-	mr = efa_mr_prepare(dev, udata, access_flags, &permissions);
-	if (IS_ERR(mr)) {
-		err = PTR_ERR(mr);
-		goto err_out;
-	}
-	mr->umem = ib_umem_get(ibpd->device, start, length, access_flags);
-	if (IS_ERR(mr->umem)) {
-		err = PTR_ERR(mr->umem);
-		ibdev_dbg(&dev->ibdev, "reg_mr: cannot pin %#llx bytes at %#llx: %d\n",
-			  length, start, err);
+	if (IS_ERR(umem)) {
+		err = PTR_ERR(umem);
 		goto err_free;
 	}
+	mr->umem = umem;
 	err = efa_mr_register(dev, ibpd, mr, length, virt_addr, permissions);
 	if (err)
 		goto err_release;
 	return &mr->ibmr;
 
 err_release:
-	ib_umem_release(mr->umem);
+	ib_umem_release(umem);
 err_free:
 	kfree(mr);
-err_out:
 	atomic64_inc(&dev->stats.reg_mr_err);
 	return ERR_PTR(err);
+}
+
+struct ib_mr *efa_reg_user_mr_umem(struct ib_pd *ibpd, u64 start, u64 length,
+				   u64 virt_addr, int access_flags,
+				   struct ib_udata *udata)
+{
+	struct efa_dev *dev = to_edev(ibpd->device);
+	struct ib_umem *umem;
+	struct efa_mr *mr;
+	u8 permissions;
+
+	mr = efa_mr_prepare(dev, udata, access_flags, &permissions);
+	if (IS_ERR(mr)) {
+		atomic64_inc(&dev->stats.reg_mr_err);
+		return ERR_CAST(mr);
+	}
+	umem = ib_umem_get(ibpd->device, start, length, access_flags);
+	if (IS_ERR(umem))
+		ibdev_dbg(&dev->ibdev, "reg_mr: cannot pin %#llx bytes at %#llx: %ld\n",
+			  length, start, PTR_ERR(umem));
+	return efa_mr_finish(dev, ibpd, mr, umem, length, virt_addr, permissions);
 }
 
 struct ib_mr *efa_reg_user_mr_dmabuf_fd(struct ib_pd *ibpd, u64 offset,
@@ -368,37 +391,26 @@ struct ib_mr *efa_reg_user_mr_dmabuf_fd(struct ib_pd *ibpd, u64 offset,
 {
 	struct efa_dev *dev = to_edev(ibpd->device);
 	struct ib_umem_dmabuf *umem_dmabuf;
+	struct ib_umem *umem;
 	struct efa_mr *mr;
 	u8 permissions;
-	int err;
 
 	mr = efa_mr_prepare(dev, udata, access_flags, &permissions);
 	if (IS_ERR(mr)) {
-		err = PTR_ERR(mr);
-		goto err_out;
+		atomic64_inc(&dev->stats.reg_mr_err);
+		return ERR_CAST(mr);
 	}
 	/* the device cannot fault: the buffer stays pinned while registered */
 	umem_dmabuf = ib_umem_dmabuf_get_pinned(ibpd->device, offset, length,
 						fd, access_flags);
 	if (IS_ERR(umem_dmabuf)) {
-		err = PTR_ERR(umem_dmabuf);
-		ibdev_dbg(&dev->ibdev, "reg_mr_dmabuf: cannot pin %#llx bytes at %#llx of fd %d: %d\n",
-			  length, offset, fd, err);
-		goto err_free;
+		ibdev_dbg(&dev->ibdev, "reg_mr_dmabuf: cannot pin %#llx bytes at %#llx of fd %d: %ld\n",
+			  length, offset, fd, PTR_ERR(umem_dmabuf));
+		umem = ERR_CAST(umem_dmabuf);
+	} else {
+		umem = &umem_dmabuf->umem;
 	}
-	mr->umem = &umem_dmabuf->umem;
-	err = efa_mr_register(dev, ibpd, mr, length, virt_addr, permissions);
-	if (err)
-		goto err_release;
-	return &mr->ibmr;
-
-err_release:
-	ib_umem_release(mr->umem);
-err_free:
-	kfree(mr);
-err_out:
-	atomic64_inc(&dev->stats.reg_mr_err);
-	return ERR_PTR(err);
+	return efa_mr_finish(dev, ibpd, mr, umem, length, virt_addr, permissions);
 }
 
 int efa_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
