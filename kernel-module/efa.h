@@ -9,6 +9,7 @@
 
 #include <linux/cpumask.h>
 #include <linux/interrupt.h>
+#include <linux/log2.h>
 #include <linux/pci.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -109,15 +110,25 @@ struct efa_pd {
 };
 
 /*
+ * A queue ring in kernel memory that the device reaches by DMA and the
+ * owning process maps cached: whole zeroed pages, so a mapping shows
+ * nothing else.  size 0: no ring.
+ */
+struct efa_user_ring {
+	void *buf;
+	dma_addr_t dma;
+	size_t size;
+	enum dma_data_direction dir;
+};
+
+/*
  * A user CQ: the driver allocates the ring (num_sub_cqs sub-CQs back to
  * back) and user space maps it cached; the device writes completions.
  */
 struct efa_cq {
 	struct ib_cq ibcq;
 	struct efa_ucontext *ucontext;
-	void *cpu_addr;
-	dma_addr_t dma_addr;
-	size_t size;
+	struct efa_user_ring ring;
 	struct rdma_user_mmap_entry *q_mmap_entry;
 	struct rdma_user_mmap_entry *db_mmap_entry;
 	/* the EQ its completion events arrive on; NULL without a channel */
@@ -131,9 +142,7 @@ struct efa_cq {
  */
 struct efa_qp {
 	struct ib_qp ibqp;
-	void *rq_cpu_addr;
-	dma_addr_t rq_dma_addr;
-	size_t rq_size;
+	struct efa_user_ring rq_ring;
 	struct rdma_user_mmap_entry *sq_db_mmap_entry;
 	struct rdma_user_mmap_entry *llq_desc_mmap_entry;
 	struct rdma_user_mmap_entry *rq_db_mmap_entry;
@@ -222,6 +231,16 @@ static inline bool efa_dev_cap(const struct efa_dev *dev, u32 cap_mask)
 	return dev->dev_attr.device_caps & cap_mask;
 }
 
+/*
+ * The deepest CQ a user gets: CREATE_CQ's depth is 16 bits and the device
+ * takes powers of two, so the largest power of two within both.
+ */
+static inline u32 efa_max_cq_depth(const struct efa_dev *dev)
+{
+	return rounddown_pow_of_two(max(1U, min(dev->dev_attr.max_cq_depth,
+						1U << 15)));
+}
+
 /* efa_verbs.c */
 int efa_query_device(struct ib_device *ibdev, struct ib_device_attr *props,
 		     struct ib_udata *udata);
@@ -246,10 +265,9 @@ efa_user_mmap_entry_insert(struct ib_ucontext *ucontext, u64 address,
 			   size_t length, enum efa_mmap_flag mmap_flag,
 			   u64 *offset);
 
-void *efa_zalloc_mapped(struct efa_dev *dev, dma_addr_t *dma_addr,
-			size_t size, enum dma_data_direction dir);
-void efa_free_mapped(struct efa_dev *dev, void *cpu_addr, dma_addr_t dma_addr,
-		     size_t size, enum dma_data_direction dir);
+int efa_user_ring_alloc(struct efa_dev *dev, struct efa_user_ring *ring,
+			size_t bytes, enum dma_data_direction dir);
+void efa_user_ring_free(struct efa_dev *dev, struct efa_user_ring *ring);
 int efa_copy_request(struct efa_dev *dev, struct ib_udata *udata, void *cmd,
 		     size_t size, size_t required, const char *verb);
 int efa_copy_response(struct efa_dev *dev, struct ib_udata *udata,

@@ -33,12 +33,12 @@ static int efa_cq_mmap_entries_setup(struct efa_dev *dev, struct efa_cq *cq,
 	struct ib_ucontext *uctx = &cq->ucontext->ibucontext;
 
 	cq->q_mmap_entry = efa_user_mmap_entry_insert(uctx,
-						      virt_to_phys(cq->cpu_addr),
-						      cq->size, EFA_MMAP_DMA_PAGE,
+						      virt_to_phys(cq->ring.buf),
+						      cq->ring.size, EFA_MMAP_DMA_PAGE,
 						      &resp->q_mmap_key);
 	if (!cq->q_mmap_entry)
 		return -ENOMEM;
-	resp->q_mmap_size = cq->size;
+	resp->q_mmap_size = cq->ring.size;
 
 	if (!res->db_valid)
 		return 0;
@@ -109,7 +109,7 @@ int efa_create_user_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 	struct efa_com_create_cq_result res;
 	struct efa_cq *cq = to_ecq(ibcq);
 	struct efa_ibv_create_cq cmd;
-	u32 depth;
+	u32 depth, max_depth;
 	int err;
 
 	if (!udata) {
@@ -122,17 +122,15 @@ int efa_create_user_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 		err = -EOPNOTSUPP;
 		goto err_out;
 	}
-	/* the command's depth is 16 bits, a power of two */
-	if (attr->cqe < 1 || attr->cqe > dev->dev_attr.max_cq_depth ||
-	    attr->cqe > 1U << 15) {
+	/* a CQ never gets fewer entries than asked */
+	max_depth = efa_max_cq_depth(dev);
+	if (attr->cqe < 1 || attr->cqe > max_depth) {
 		ibdev_dbg(&dev->ibdev, "create_cq: %u entries, 1 to %u allowed\n",
-			  attr->cqe, min(dev->dev_attr.max_cq_depth, 1U << 15));
+			  attr->cqe, max_depth);
 		err = -EINVAL;
 		goto err_out;
 	}
 	depth = roundup_pow_of_two(attr->cqe);
-	if (depth > dev->dev_attr.max_cq_depth)
-		depth = rounddown_pow_of_two(dev->dev_attr.max_cq_depth);
 
 	err = efa_copy_request(dev, udata, &cmd, sizeof(cmd),
 			       offsetofend(typeof(cmd), num_sub_cqs), "create_cq");
@@ -144,16 +142,12 @@ int efa_create_user_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 
 	cq->ucontext = rdma_udata_to_drv_context(udata, struct efa_ucontext,
 						 ibucontext);
-	cq->size = PAGE_ALIGN((size_t)cmd.cq_entry_size * depth *
-			      cmd.num_sub_cqs);
-	cq->cpu_addr = efa_zalloc_mapped(dev, &cq->dma_addr, cq->size,
-					 DMA_FROM_DEVICE);
-	if (!cq->cpu_addr) {
-		err = -ENOMEM;
+	err = efa_user_ring_alloc(dev, &cq->ring, (size_t)cmd.cq_entry_size *
+				  depth * cmd.num_sub_cqs, DMA_FROM_DEVICE);
+	if (err)
 		goto err_out;
-	}
 
-	params.dma_addr = cq->dma_addr;
+	params.dma_addr = cq->ring.dma;
 	params.depth = depth;
 	params.num_sub_cqs = cmd.num_sub_cqs;
 	params.uarn = cq->ucontext->uarn;
@@ -197,8 +191,7 @@ err_remove_mmap:
 err_destroy_cq:
 	efa_com_destroy_cq(&dev->edev, cq->cq_idx);
 err_free_ring:
-	efa_free_mapped(dev, cq->cpu_addr, cq->dma_addr, cq->size,
-			DMA_FROM_DEVICE);
+	efa_user_ring_free(dev, &cq->ring);
 err_out:
 	atomic64_inc(&dev->stats.create_cq_err);
 	return err;
@@ -224,7 +217,6 @@ int efa_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 			  cq->cq_idx, err);
 		return 0;
 	}
-	efa_free_mapped(dev, cq->cpu_addr, cq->dma_addr, cq->size,
-			DMA_FROM_DEVICE);
+	efa_user_ring_free(dev, &cq->ring);
 	return 0;
 }

@@ -13,7 +13,6 @@
 
 #define EFA_CREATE_QP_KNOWN_FLAGS	EFA_CREATE_QP_WITH_UNSOLICITED_WRITE_RECV
 /* An InfiniBand-style 4-bit service level. */
-#define EFA_MAX_SL			15
 
 static void efa_qp_mmap_entries_remove(struct efa_qp *qp)
 {
@@ -67,7 +66,7 @@ static int efa_qp_mmap_entries_setup(struct efa_dev *dev, struct efa_qp *qp,
 		goto err_remove;
 	resp->llq_desc_offset = offset_in_page(llq_off);
 
-	if (!qp->rq_size)
+	if (!qp->rq_ring.size)
 		return 0;
 
 	qp->rq_db_mmap_entry =
@@ -80,12 +79,12 @@ static int efa_qp_mmap_entries_setup(struct efa_dev *dev, struct efa_qp *qp,
 	resp->rq_db_offset = res->rq_db_offset & ~PAGE_MASK;
 
 	qp->rq_mmap_entry =
-		efa_user_mmap_entry_insert(uctx, virt_to_phys(qp->rq_cpu_addr),
-					   qp->rq_size, EFA_MMAP_DMA_PAGE,
+		efa_user_mmap_entry_insert(uctx, virt_to_phys(qp->rq_ring.buf),
+					   qp->rq_ring.size, EFA_MMAP_DMA_PAGE,
 					   &resp->rq_mmap_key);
 	if (!qp->rq_mmap_entry)
 		goto err_remove;
-	resp->rq_mmap_size = qp->rq_size;
+	resp->rq_mmap_size = qp->rq_ring.size;
 	return 0;
 
 err_remove:
@@ -155,9 +154,9 @@ static int efa_qp_check_request(struct efa_dev *dev,
 			  cmd->driver_qp_type);
 		return -EOPNOTSUPP;
 	}
-	if (cmd->sl > EFA_MAX_SL) {
+	if (cmd->sl > EFA_ADMIN_QP_MAX_SL) {
 		ibdev_dbg(ibdev, "create_qp: service level %u beyond %u\n",
-			  cmd->sl, EFA_MAX_SL);
+			  cmd->sl, EFA_ADMIN_QP_MAX_SL);
 		return -EINVAL;
 	}
 	if (!cmd->sq_ring_size || cmd->sq_ring_size > attr->max_llq_size) {
@@ -221,17 +220,12 @@ int efa_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init_attr,
 	params.rq_depth = init_attr->cap.max_recv_wr;
 	params.rq_ring_size = cmd.rq_ring_size;
 
-	qp->rq_size = PAGE_ALIGN(cmd.rq_ring_size);
-	if (qp->rq_size) {
-		/* user space writes the descriptors, the device reads them */
-		qp->rq_cpu_addr = efa_zalloc_mapped(dev, &qp->rq_dma_addr,
-						    qp->rq_size, DMA_TO_DEVICE);
-		if (!qp->rq_cpu_addr) {
-			err = -ENOMEM;
-			goto err_out;
-		}
-		params.rq_dma_addr = qp->rq_dma_addr;
-	}
+	/* user space writes the RQ descriptors, the device reads them */
+	err = efa_user_ring_alloc(dev, &qp->rq_ring, cmd.rq_ring_size,
+				  DMA_TO_DEVICE);
+	if (err)
+		goto err_out;
+	params.rq_dma_addr = qp->rq_ring.dma;
 
 	err = efa_com_create_qp(&dev->edev, &params, &res);
 	if (err)
@@ -273,9 +267,7 @@ err_remove_mmap:
 err_destroy_qp:
 	efa_com_destroy_qp(&dev->edev, res.qp_handle);
 err_free_rq:
-	if (qp->rq_size)
-		efa_free_mapped(dev, qp->rq_cpu_addr, qp->rq_dma_addr,
-				qp->rq_size, DMA_TO_DEVICE);
+	efa_user_ring_free(dev, &qp->rq_ring);
 err_out:
 	atomic64_inc(&dev->stats.create_qp_err);
 	return err;
@@ -296,9 +288,7 @@ int efa_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 			  ibqp->qp_num, err);
 		return 0;
 	}
-	if (qp->rq_size)
-		efa_free_mapped(dev, qp->rq_cpu_addr, qp->rq_dma_addr,
-				qp->rq_size, DMA_TO_DEVICE);
+	efa_user_ring_free(dev, &qp->rq_ring);
 	return 0;
 }
 

@@ -85,33 +85,39 @@ int efa_copy_response(struct efa_dev *dev, struct ib_udata *udata,
 	return err;
 }
 
-/*
- * Zeroed pages the device reaches by DMA and user space maps (queue
- * rings).  Page-aligned and whole pages, so mapping them exposes nothing
- * else.
- */
-void *efa_zalloc_mapped(struct efa_dev *dev, dma_addr_t *dma_addr,
-			size_t size, enum dma_data_direction dir)
+/* A ring of at least bytes (0: none), zeroed and mapped for the device. */
+int efa_user_ring_alloc(struct efa_dev *dev, struct efa_user_ring *ring,
+			size_t bytes, enum dma_data_direction dir)
 {
-	void *addr;
+	struct device *dmadev = &dev->pdev->dev;
 
-	addr = alloc_pages_exact(size, GFP_KERNEL | __GFP_ZERO);
-	if (!addr)
-		return NULL;
-	*dma_addr = dma_map_single(&dev->pdev->dev, addr, size, dir);
-	if (dma_mapping_error(&dev->pdev->dev, *dma_addr)) {
-		ibdev_dbg(&dev->ibdev, "cannot map %zu bytes for DMA\n", size);
-		free_pages_exact(addr, size);
-		return NULL;
-	}
-	return addr;
+	memset(ring, 0, sizeof(*ring));
+	if (!bytes)
+		return 0;
+	ring->size = PAGE_ALIGN(bytes);
+	ring->dir = dir;
+	ring->buf = alloc_pages_exact(ring->size, GFP_KERNEL | __GFP_ZERO);
+	if (!ring->buf)
+		goto err_none;
+	ring->dma = dma_map_single(dmadev, ring->buf, ring->size, dir);
+	if (!dma_mapping_error(dmadev, ring->dma))
+		return 0;
+
+	ibdev_dbg(&dev->ibdev, "no DMA mapping for a %zu-byte ring\n",
+		  ring->size);
+	free_pages_exact(ring->buf, ring->size);
+err_none:
+	memset(ring, 0, sizeof(*ring));
+	return -ENOMEM;
 }
 
-void efa_free_mapped(struct efa_dev *dev, void *cpu_addr, dma_addr_t dma_addr,
-		     size_t size, enum dma_data_direction dir)
+void efa_user_ring_free(struct efa_dev *dev, struct efa_user_ring *ring)
 {
-	dma_unmap_single(&dev->pdev->dev, dma_addr, size, dir);
-	free_pages_exact(cpu_addr, size);
+	if (!ring->size)
+		return;
+	dma_unmap_single(&dev->pdev->dev, ring->dma, ring->size, ring->dir);
+	free_pages_exact(ring->buf, ring->size);
+	memset(ring, 0, sizeof(*ring));
 }
 
 /* ---- device and port ------------------------------------------------------ */
@@ -146,7 +152,7 @@ int efa_query_device(struct ib_device *ibdev, struct ib_device_attr *props,
 	props->max_pd = attr->max_pd;
 	props->max_mr = attr->max_mr;
 	props->max_ah = attr->max_ah;
-	props->max_cqe = attr->max_cq_depth;
+	props->max_cqe = efa_max_cq_depth(dev);
 	props->max_qp_wr = min(attr->max_sq_depth, attr->max_rq_depth);
 	props->max_send_sge = attr->max_sq_sge;
 	props->max_recv_sge = attr->max_rq_sge;
