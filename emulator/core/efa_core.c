@@ -214,8 +214,13 @@ static const char *config_problem(const struct efa_core_config *cfg)
 		return "admin API version must be at least 1";
 	if (!cfg->mtu)
 		return "mtu must not be 0";
-	if (!cfg->max_llq_size || cfg->max_llq_size % 64)
-		return "max-llq-size must be a non-zero multiple of 64";
+	/*
+	 * A driver maps a QP's LLQ to its process by whole pages: a window
+	 * sharing a page with its neighbour's would let one process write
+	 * another's WQEs.
+	 */
+	if (!cfg->max_llq_size || cfg->max_llq_size % 4096)
+		return "max-llq-size must be a non-zero multiple of 4096 (LLQs are mapped by page)";
 	if ((uint64_t)cfg->max_qp * cfg->max_llq_size > (1ull << 30))
 		return "max-qp * max-llq-size must not exceed 1 GiB (LLQ BAR)";
 	if (!cfg->max_uar || cfg->max_uar > 0x10000)
@@ -229,7 +234,7 @@ static const char *config_problem(const struct efa_core_config *cfg)
 	if ((uint64_t)cfg->max_qp + cfg->max_cq > 0x10000)
 		return "max-qp + max-cq must not exceed 65536 (a doorbell page each in BAR4)";
 	if (cfg->max_mr > EFA_CORE_MAX_MR)
-		return "max-mr must be at most 1048576";
+		return "max-mr must be at most 65536 (MR keys are 24 bits in work requests)";
 	if (!cfg->mr_page_budget || cfg->mr_page_budget > EFA_CORE_MAX_MR_PAGE_BUDGET)
 		return "mr-page-budget must be 1..2^28";
 	if (cfg->sub_cqs_per_cq < 1)
@@ -319,7 +324,7 @@ void efa_core_free(struct efa_core *core)
 
 	if (!core)
 		return;
-	if (core->mrs && core->tables[EFA_OBJ_MR].used) {
+	if (core->mrs) {
 		uint32_t id;
 
 		for (id = 0; id < core->tables[EFA_OBJ_MR].max; id++)

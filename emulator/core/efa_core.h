@@ -37,7 +37,11 @@
 #define EFA_CORE_CQ_DB_IN_PAGE		0
 /* Host tables are sized from the limits at creation; these bound them. */
 #define EFA_CORE_MAX_QP			0x10000		/* qp_num is 16 bits */
-#define EFA_CORE_MAX_MR			0x100000	/* 1 Mi MRs, ~56 MiB */
+/*
+ * An MR's key is its index << 8 | an 8-bit reuse tag, and work requests
+ * carry 24-bit keys (efa_io_tx_buf_desc.lkey), so 2^16 MRs at most.
+ */
+#define EFA_CORE_MAX_MR			0x10000
 #define EFA_CORE_MAX_MR_PAGE_BUDGET	(1ull << 28)	/* 2 GiB of page list */
 
 struct efa_core;

@@ -43,6 +43,9 @@
 #define TYPE_EFA_PCI "efa"
 OBJECT_DECLARE_SIMPLE_TYPE(EfaPciState, EFA_PCI)
 
+/* Room for every -device efa property in the explicitly-set bitmap. */
+#define EFA_PCI_MAX_PROPS 96
+
 struct EfaPciState {
     PCIDevice parent_obj;
 
@@ -57,7 +60,7 @@ struct EfaPciState {
      * Properties given explicitly (-device, -global), by index in
      * efa_pci_properties: they win over the device id's generation.
      */
-    DECLARE_BITMAP(explicit_props, 96);
+    DECLARE_BITMAP(explicit_props, EFA_PCI_MAX_PROPS);
 
     struct efa_core *core;
     /* nonzero while a call into the core runs (the core is not reentrant) */
@@ -549,6 +552,7 @@ static Property efa_pci_properties[] = {
     EFA_CFG_PROP("cq-doorbell", cq_doorbell, 8),
     DEFINE_PROP_END_OF_LIST(),
 };
+QEMU_BUILD_BUG_ON(ARRAY_SIZE(efa_pci_properties) > EFA_PCI_MAX_PROPS);
 
 static const PropertyInfo *efa_prop_base(const PropertyInfo *info)
 {
@@ -825,7 +829,7 @@ static void efa_pci_instance_init(Object *obj)
      * this fills the fields no property covers.  Nothing was given yet.
      */
     efa_core_config_init(&s->cfg);
-    bitmap_zero(s->explicit_props, 96);
+    bitmap_zero(s->explicit_props, EFA_PCI_MAX_PROPS);
 }
 
 
@@ -899,8 +903,8 @@ static const struct {
     { "fw-version", "firmware version, 0xMMmmss (DEVICE_ATTR)" },
     { "msix-vectors", "MSI-X vectors: 1 management + completion vectors" },
     { "keep-alive-ms", "keep-alive AENQ event period, 0 = none" },
-    { "max-uar", "UARs; the doorbell BAR (BAR4) has a 4 KiB page per UAR" },
-    { "max-llq-size", "LLQ bytes per QP; BAR2 is max-qp * max-llq-size" },
+    { "max-uar", "UARs, one per user context; BAR4 has a doorbell page per QP and per CQ" },
+    { "max-llq-size", "LLQ bytes per QP, a multiple of 4096; BAR2 is max-qp * max-llq-size" },
     { "mr-page-budget", "page-list entries all MRs together may hold "
                         "(8 host bytes each)" },
     { "cq-doorbell", "1: polling-mode CQs get a doorbell too" },

@@ -1159,7 +1159,7 @@ void test_object_limits(void)
 		efa_core_config_init(&cfg);
 		cfg.max_qp = 0x8000;
 		cfg.max_cq = 0x8001;
-		cfg.max_llq_size = 64;
+		cfg.max_llq_size = 4096;
 		CHECK(efa_core_new(&cfg, &fake_ops, NULL, &why) == NULL);
 		efa_core_config_init(&cfg);
 		cfg.mr_page_budget = 0;
@@ -1169,7 +1169,7 @@ void test_object_limits(void)
 	efa_core_config_init(&cfg);
 	cfg.max_qp = 0x8000;
 	cfg.max_cq = 0x8000;
-	cfg.max_llq_size = 64;
+	cfg.max_llq_size = 4096;
 	h = ready(&cfg);
 	CHECK_EQ(efa_core_db_bar_size(&cfg), 256u << 20);
 	fake_free(h);
