@@ -15,7 +15,7 @@
 #include "efa.h"
 
 /* Every CQ gets the extended entry: it has room for the source address. */
-#define EFA_CQE_SIZE sizeof(struct efa_io_rx_cdesc_ex)
+#define EFA_CQ_ENTRY_SIZE sizeof(struct efa_io_rx_cdesc_ex)
 
 /* ---------------------------------------- data path: the next issue */
 
@@ -193,7 +193,7 @@ static struct ibv_cq_ex *efa_cq_create(struct ibv_context *ibctx,
 		return NULL;
 	}
 	cq->num_sub_cqs = ctx->caps.sub_cqs_per_cq;
-	cq->entry_size = EFA_CQE_SIZE;
+	cq->entry_size = EFA_CQ_ENTRY_SIZE;
 
 	cmd.num_sub_cqs = cq->num_sub_cqs;
 	cmd.cq_entry_size = cq->entry_size;

@@ -386,7 +386,7 @@ static struct ibv_qp *efa_qp_create(struct ibv_context *ibctx,
 	qp->sq.entries = roundup_pow_of_two(max_t(uint32_t, cap->max_send_wr,
 						  max_t(uint32_t, caps->min_sq_wr, 1)));
 	qp->sq.max_batch = caps->max_tx_batch ?
-		caps->max_tx_batch * 64u / wqe_size : UINT16_MAX;
+		caps->max_tx_batch * EFA_IO_TX_WQE_SIZE / wqe_size : UINT16_MAX;
 	if (!qp->sq.max_batch) {
 		verbs_err(&ctx->ibvctx,
 			  "create_qp: a TX batch of %u x 64 bytes holds no %u-byte WQE\n",
