@@ -512,8 +512,12 @@ def test_every_object_together(ctx, pci, objects_return):
 
 def test_objects_others_name_cannot_be_destroyed(efa_devices):
     """ibv_dealloc_pd of a PD an MR, AH or QP names, ibv_destroy_cq of a CQ a
-    QP uses: EBUSY, and nothing changes (verbs_busy.c: pyverbs destroys
-    dependants first, so only C can ask)."""
+    QP uses: the user gets EBUSY, and nothing changes on the device.  The
+    RDMA core refuses these before a driver sees them (its use counts), so
+    this holds the stack, not efa.ko; the model's own RESOURCE_BUSY for a
+    destroy of an object in use is held by its host unit tests
+    (emulator/core/tests).  verbs_busy.c asks from C: pyverbs destroys
+    dependants first."""
     program = os.environ.get("EFA_VERBS_BUSY")
     assert program and os.path.exists(program), "EFA_VERBS_BUSY: run through tools/run-tests"
     out = dict(line.split("=", 1) for line in run(program, efa_devices[0]).split())

@@ -73,7 +73,7 @@ def test_every_object_reaches_the_device_and_goes_with_its_file(efa0):
         _, _, srd = u.create_qp(pd, sgid_cq, raw.qp_request(
             driver_qp_type=abi.C.EFA_QP_DRIVER_TYPE_SRD), qp_type=raw.QPT_DRIVER)
         u.create_ah(pd, gid_of(efa0))
-        u.reg_mr(pd, buf, len(buf), 1)
+        u.reg_mr(pd, buf, len(buf), abi.C.IB_UVERBS_ACCESS_LOCAL_WRITE)
         assert user_objects(pci) == {"cq": 2, "qp": 2, "ah": 1, "mr": 1}
 
         # every key the driver handed out maps, at the size it gave
@@ -200,11 +200,11 @@ def test_reg_mr_refuses_request_data_and_unknown_access(efa0, ctx):
     buf = ctypes.create_string_buffer(4096)
     before = fresh_counter(efa0, "reg_mr_err")
     with pytest.raises(OSError) as e:
-        u.reg_mr(pd, buf, 4096, 1, driver_in=b"\0\0\0\1")
+        u.reg_mr(pd, buf, 4096, abi.C.IB_UVERBS_ACCESS_LOCAL_WRITE, driver_in=b"\0\0\0\1")
     assert e.value.errno == errno.EINVAL
     # IBV_ACCESS_MW_BIND: nothing this device does
     with pytest.raises(OSError) as e:
-        u.reg_mr(pd, buf, 4096, 1 | 0x10)
+        u.reg_mr(pd, buf, 4096, abi.C.IB_UVERBS_ACCESS_LOCAL_WRITE | abi.C.IB_UVERBS_ACCESS_MW_BIND)
     assert e.value.errno == errno.EOPNOTSUPP
     assert fresh_counter(efa0, "reg_mr_err") == before + 2
 
@@ -244,7 +244,7 @@ def test_page_list_forms_and_a_1gib_mr(efa0, mr_check, debug_lines):
     with raw.Uverbs(efa0) as u:
         u.get_context()
         pd, _ = u.alloc_pd()
-        u.reg_mr(pd, buf, 8192, 1)
+        u.reg_mr(pd, buf, 8192, abi.C.IB_UVERBS_ACCESS_LOCAL_WRITE)
     times = [float(t) for t in re.findall(r"reg_ms=([\d.]+)", out)]
     print("1 GiB registrations (ms):", times[:3])
     assert len(re.findall(r"^query validity=\d+", out, re.M)) == 5

@@ -44,9 +44,9 @@ QP_CMD = abi.struct("efa_ibv_create_qp")
 QP_RESP = abi.struct("efa_ibv_create_qp_resp")
 AH_RESP = abi.struct("efa_ibv_create_ah_resp")
 
-# enum ib_qp_type of the uverbs ABI
-QPT_UD = 4
-QPT_DRIVER = 0xff
+# enum ib_uverbs_qp_type
+QPT_UD = abi.C.IB_UVERBS_QPT_UD
+QPT_DRIVER = abi.C.IB_UVERBS_QPT_DRIVER
 
 # what libefa says it supports
 SUPPORTED_CAPS = (abi.C.EFA_ALLOC_UCONTEXT_CMD_SUPP_CAPS_TX_BATCH |

@@ -9,6 +9,10 @@ out of these headers (headers()):
     abi/efa-abi.h                      the uverbs ABI of efa.ko and libefa
     libefa/efadv.h                     the provider's public header
     /usr/include/rdma/ib_user_verbs.h  the kernel's core uverbs ABI
+    /usr/include/infiniband/ib_user_ioctl_verbs.h  its ioctl half (QP types,
+                                       access flags): rdma-core's copy, which
+                                       efadv.h's <infiniband/verbs.h> includes
+                                       first, so the kernel's adds nothing
     /usr/include/linux/pci_regs.h      PCI config space, capabilities, MSI-X
 
 From the definitions in those files (not in what they include) it takes
@@ -59,6 +63,7 @@ _OTHER_HEADERS = (
     os.path.join(paths.REPO, "abi", "efa-abi.h"),
     os.path.join(paths.REPO, "libefa", "efadv.h"),
     "/usr/include/rdma/ib_user_verbs.h",
+    "/usr/include/infiniband/ib_user_ioctl_verbs.h",
     "/usr/include/linux/pci_regs.h",
 )
 _CFLAGS = ["-I", HW_DIR]
