@@ -314,24 +314,36 @@ static int efa_mr_register(struct efa_dev *dev, struct ib_pd *ibpd,
 	return 0;
 }
 
-/* What both registration verbs check before pinning anything. */
+/*
+ * What both registration verbs check before pinning anything; a refusal
+ * counts as a failed registration.
+ */
 static struct efa_mr *efa_mr_prepare(struct efa_dev *dev, struct ib_udata *udata,
 				     int access_flags, u8 *permissions)
 {
 	struct efa_mr *mr;
 	int err;
 
-	if (!udata)
-		return ERR_PTR(-EOPNOTSUPP);
+	if (!udata) {
+		err = -EOPNOTSUPP;
+		goto err_count;
+	}
 	if (udata->inlen && !ib_is_udata_cleared(udata, 0, udata->inlen)) {
 		ibdev_dbg(&dev->ibdev, "reg_mr: unknown non-zero request data\n");
-		return ERR_PTR(-EINVAL);
+		err = -EINVAL;
+		goto err_count;
 	}
 	err = efa_mr_permissions(dev, access_flags, permissions);
 	if (err)
-		return ERR_PTR(err);
+		goto err_count;
 	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
-	return mr ?: ERR_PTR(-ENOMEM);
+	if (mr)
+		return mr;
+	err = -ENOMEM;
+
+err_count:
+	atomic64_inc(&dev->stats.reg_mr_err);
+	return ERR_PTR(err);
 }
 
 /*
@@ -373,10 +385,8 @@ struct ib_mr *efa_reg_user_mr_umem(struct ib_pd *ibpd, u64 start, u64 length,
 	u8 permissions;
 
 	mr = efa_mr_prepare(dev, udata, access_flags, &permissions);
-	if (IS_ERR(mr)) {
-		atomic64_inc(&dev->stats.reg_mr_err);
+	if (IS_ERR(mr))
 		return ERR_CAST(mr);
-	}
 	umem = ib_umem_get(ibpd->device, start, length, access_flags);
 	if (IS_ERR(umem))
 		ibdev_dbg(&dev->ibdev, "reg_mr: cannot pin %#llx bytes at %#llx: %ld\n",
@@ -396,10 +406,8 @@ struct ib_mr *efa_reg_user_mr_dmabuf_fd(struct ib_pd *ibpd, u64 offset,
 	u8 permissions;
 
 	mr = efa_mr_prepare(dev, udata, access_flags, &permissions);
-	if (IS_ERR(mr)) {
-		atomic64_inc(&dev->stats.reg_mr_err);
+	if (IS_ERR(mr))
 		return ERR_CAST(mr);
-	}
 	/* the device cannot fault: the buffer stays pinned while registered */
 	umem_dmabuf = ib_umem_dmabuf_get_pinned(ibpd->device, offset, length,
 						fd, access_flags);
