@@ -75,6 +75,46 @@ struct efa_core_ops {
 	/* Optional: each admin command as executed, for tracing. */
 	void (*admin_done)(void *opaque, const struct efa_admin_aq_entry *cmd,
 			   const struct efa_admin_acq_entry *resp);
+
+	/* ---- data path ---- */
+	/*
+	 * Hand one frame (EFA_CORE_WIRE_MAX_FRAME bytes at most) to the
+	 * network.  true: taken (sent, or queued by the network, which then
+	 * calls efa_core_wire_writable() when it drains).  false: the network
+	 * is full; the core keeps the frame and sends nothing until
+	 * efa_core_wire_writable().  Optional: without it the device reaches
+	 * only itself.
+	 */
+	bool (*wire_send)(void *opaque, const void *frame, size_t len);
+	/*
+	 * Call efa_core_process() soon, from outside any call into the core
+	 * (a bottom half).  Doorbells, received frames and timers only queue
+	 * work; the work runs there, so nothing recurses.
+	 */
+	void (*schedule)(void *opaque);
+	/* (Re)arm the data-path timer: efa_core_dp_timer() in delay_ns. */
+	void (*dp_timer_arm)(void *opaque, uint64_t delay_ns);
+	/* Optional: one data-path event, for tracing (enum efa_core_trace). */
+	void (*trace)(void *opaque, unsigned int event, uint32_t qn, uint32_t a,
+		      uint64_t b);
+};
+
+/*
+ * Data-path trace events: qn is the QP (CQ for CQ events), a and b as
+ * given.  The glue turns each into a QEMU trace event.
+ */
+enum efa_core_trace {
+	EFA_TRACE_SQ_DB,	/* a: producer counter */
+	EFA_TRACE_RQ_DB,	/* a: producer counter */
+	EFA_TRACE_CQ_DB,	/* a: doorbell value */
+	EFA_TRACE_WQE,		/* a: op | flags, b: request id */
+	EFA_TRACE_BAD_WQE,	/* a: completion status, b: request id */
+	EFA_TRACE_DMA_FAIL,	/* a: length, b: guest address */
+	EFA_TRACE_CQE,		/* a: status << 8 | queue type, b: request id */
+	EFA_TRACE_EQE,		/* a: EQ, b: MSI-X vector */
+	EFA_TRACE_FRAME_TX,	/* a: length, b: opcode << 32 | packet id */
+	EFA_TRACE_FRAME_RX,	/* a: length, b: opcode << 32 | packet id */
+	EFA_TRACE_FRAME_DROP,	/* a: length, b: why (enum in efa_wire.h) */
 };
 
 /* Everything the device announces about itself; set before creation. */
@@ -195,10 +235,30 @@ void efa_core_free(struct efa_core *core);
 /* BAR0 access, 32-bit and aligned; anything else is ignored / reads 0. */
 uint32_t efa_core_reg_read(struct efa_core *core, uint32_t offset);
 void efa_core_reg_write(struct efa_core *core, uint32_t offset, uint32_t val);
-/* The doorbell BAR (CQ/SQ/RQ doorbells; recorded, the data path is later). */
+/* The doorbell BAR: CQ/SQ/RQ doorbells; the work they start is scheduled. */
 void efa_core_db_write(struct efa_core *core, uint32_t offset, uint32_t val);
 
 void efa_core_timer(struct efa_core *core);
+
+/*
+ * The data path.  Frames are Ethernet frames (EtherType
+ * EFA_CORE_ETHERTYPE, the transport header of efa_wire.h, payload); a
+ * device's frames to itself never reach the network.
+ */
+#define EFA_CORE_ETHERTYPE		0x88b5	/* IEEE local experimental 1 */
+#define EFA_CORE_WIRE_MAX_FRAME		(16 * 1024)
+/* The LLQ memory BAR (RAM the guest writes WQEs into), once, after new. */
+void efa_core_attach_llq(struct efa_core *core, void *mem, uint64_t size);
+/* false while the core cannot take another frame (backpressure). */
+bool efa_core_wire_can_receive(struct efa_core *core);
+/* A frame from the network; queued, handled by efa_core_process(). */
+void efa_core_wire_receive(struct efa_core *core, const void *frame,
+			   size_t len);
+/* The network took the frames it had queued: wire_send may go on. */
+void efa_core_wire_writable(struct efa_core *core);
+/* Run the queued data-path work (the ops->schedule bottom half). */
+void efa_core_process(struct efa_core *core);
+void efa_core_dp_timer(struct efa_core *core);
 /* Power-on or PCI function reset: everything back to the initial state. */
 void efa_core_hard_reset(struct efa_core *core);
 

@@ -133,6 +133,10 @@ struct efa_core {
 	uint8_t *mr_key_tag;
 	/* page-list entries all live MRs hold, against cfg.mr_page_budget */
 	uint64_t mr_pages_used;
+
+	/* the LLQ memory BAR, efa_core_attach_llq() */
+	uint8_t *llq;
+	uint64_t llq_size;
 };
 
 /* (Re)start the keep-alive period; the AENQ_CONFIG handler calls it. */
