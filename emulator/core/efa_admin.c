@@ -265,8 +265,8 @@ static uint8_t get_stats(struct efa_core *core,
 	default:
 		return illegal(core, "GET_STATS scope %u unknown", cmd->scope);
 	}
-	/* no traffic without a data path: every counter is zero */
-	memset(&resp->u, 0, sizeof(resp->u));
+	efa_dp_fill_stats(cmd->type, cmd->scope == EFA_ADMIN_GET_STATS_SCOPE_ALL ?
+			  &core->dp->stats : &core->qps[modifier].dp.stats, resp);
 	return EFA_ADMIN_SUCCESS;
 }
 
@@ -418,6 +418,7 @@ static uint8_t create_eq(struct efa_core *core, const struct efa_admin_aq_entry 
 	eq->msix_vec = cmd->msix_vec;
 	eq->event_bitmask = events;
 	eq->armed = false;
+	eq->pc = 0;
 	return EFA_ADMIN_SUCCESS;
 }
 
@@ -592,6 +593,8 @@ static uint8_t create_cq(struct efa_core *core, const struct efa_admin_aq_entry 
 	cq->db_valid = interrupts || cfg->cq_doorbell;
 	cq->eqn = eqn;
 	cq->uar = uar;
+	memset(&core->cq_sub_pc[cqn * cfg->sub_cqs_per_cq], 0,
+	       cfg->sub_cqs_per_cq * sizeof(*core->cq_sub_pc));
 	efa_id_get(core, EFA_OBJ_UAR, uar);
 	if (interrupts)
 		efa_id_get(core, EFA_OBJ_EQ, eqn);
@@ -738,6 +741,11 @@ static uint8_t create_qp(struct efa_core *core, const struct efa_admin_aq_entry 
 	qp->recv_cq = (uint16_t)recv_cq;
 	qp->sq = sq;
 	qp->rq = rq;
+	if (efa_dp_qp_create(core, qpn)) {
+		efa_id_free(core, EFA_OBJ_QP, qpn);
+		efa_core_error(core, "CREATE_QP: host out of memory for %u WQEs", sq.depth);
+		return EFA_ADMIN_RESOURCE_ALLOCATION_FAILURE;
+	}
 	scq = &core->cqs[send_cq];
 	rcq = &core->cqs[recv_cq];
 	/* spread QPs over a CQ's sub-CQs, round robin */
@@ -905,7 +913,9 @@ static uint8_t modify_qp(struct efa_core *core, const struct efa_admin_aq_entry 
 		qp->rnr_retry = 0;
 		qp->sq_drained_async_notify = false;
 	}
+	from = qp->state;
 	qp->state = (uint8_t)to;
+	efa_dp_qp_state(core, handle, (uint8_t)from);
 	return EFA_ADMIN_SUCCESS;
 }
 
@@ -953,6 +963,7 @@ static uint8_t destroy_qp(struct efa_core *core, const struct efa_admin_aq_entry
 	if (status)
 		return status;
 	qp = &core->qps[handle];
+	efa_dp_qp_destroy(core, handle);
 	efa_id_put(core, EFA_OBJ_PD, qp->pd);
 	efa_id_put(core, EFA_OBJ_UAR, qp->uar);
 	efa_id_put(core, EFA_OBJ_CQ, qp->send_cq);
@@ -987,6 +998,7 @@ static uint8_t create_ah(struct efa_core *core, const struct efa_admin_aq_entry 
 	ah->pd = pd;
 	memcpy(ah->dest_addr, cmd->dest_addr, sizeof(ah->dest_addr));
 	efa_id_get(core, EFA_OBJ_PD, pd);
+	efa_dp_ah_changed(core);
 	resp->ah = efa_hw_cpu_to_le16((uint16_t)id);
 	return EFA_ADMIN_SUCCESS;
 }
@@ -1012,6 +1024,7 @@ static uint8_t destroy_ah(struct efa_core *core, const struct efa_admin_aq_entry
 	}
 	efa_id_put(core, EFA_OBJ_PD, pd);
 	efa_id_free(core, EFA_OBJ_AH, id);
+	efa_dp_ah_changed(core);
 	return EFA_ADMIN_SUCCESS;
 }
 

@@ -106,6 +106,9 @@ static void config_init_efa2(struct efa_core_config *cfg)
 	/* 32 MiB of host tables: 16 GiB of guest memory in 4 KiB pages */
 	cfg->mr_page_budget = 1u << 22;
 	cfg->cq_doorbell = 1;
+	/* generous: a TCG guest can stall for long; see docs/architecture.md */
+	cfg->srd_timeout_ms = 5000;
+	cfg->rnr_retry_ms = 1;
 }
 
 /*
@@ -241,6 +244,16 @@ static const char *config_problem(const struct efa_core_config *cfg)
 		return "sub-cqs-per-cq must be at least 1";
 	if (cfg->aenq_supported_groups & ~((1u << EFA_ADMIN_AENQ_GROUPS_NUM) - 2))
 		return "unknown AENQ group in the supported set";
+	if (cfg->mtu > EFA_DP_MAX_PAYLOAD)
+		return "mtu must fit one frame (at most 16286 bytes)";
+	if (cfg->max_sq_depth > 0x8000 || cfg->max_rq_depth > 0x8000)
+		return "max-sq-depth and max-rq-depth must be at most 32768 (16-bit doorbells)";
+	if (cfg->max_wr_recv_sges > EFA_DP_MAX_RECV_SGE)
+		return "max-wr-recv-sges must be at most 8";
+	if (cfg->max_wr_send_sges > EFA_IO_TX_DESC_NUM_BUFS)
+		return "max-wr-send-sges must be at most 2 (a WQE holds two buffers)";
+	if (!cfg->srd_timeout_ms || !cfg->rnr_retry_ms)
+		return "srd-timeout-ms and rnr-retry-ms must not be 0";
 	return NULL;
 }
 
@@ -306,7 +319,7 @@ struct efa_core *efa_core_new(const struct efa_core_config *cfg,
 	core->ahs = calloc(cfg->max_ah ? cfg->max_ah : 1, sizeof(*core->ahs));
 	core->mr_key_tag = calloc(cfg->max_mr ? cfg->max_mr : 1, 1);
 	if (!core->eqs || !core->cqs || !core->qps || !core->mrs || !core->ahs ||
-	    !core->mr_key_tag)
+	    !core->mr_key_tag || efa_dp_init(core))
 		goto err;
 
 	efa_core_hard_reset(core);
@@ -330,6 +343,7 @@ void efa_core_free(struct efa_core *core)
 		for (id = 0; id < core->tables[EFA_OBJ_MR].max; id++)
 			free(core->mrs[id].pages);
 	}
+	efa_dp_free(core);
 	for (cls = 0; cls < EFA_OBJ_CLASSES; cls++)
 		efa_id_table_destroy(&core->tables[cls]);
 	free(core->eqs);
@@ -362,6 +376,7 @@ static void reset_state(struct efa_core *core)
 	core->host_info_valid = false;
 	memset(&core->host_info, 0, sizeof(core->host_info));
 	efa_queues_reset(core);
+	efa_dp_reset(core);
 	efa_objects_drop_all(core);
 }
 
@@ -609,7 +624,7 @@ void efa_core_reg_write(struct efa_core *core, uint32_t offset, uint32_t val)
 }
 
 /*
- * The doorbells are recorded for the data path (a later issue) to act on; a
+ * The doorbells start data-path work (run later, in the bottom half); a
  * write to a page whose queue does not exist, or to no doorbell in it, is
  * the guest's error.
  */
@@ -621,12 +636,12 @@ void efa_core_db_write(struct efa_core *core, uint32_t offset, uint32_t val)
 	if (page < core->cfg.max_qp) {
 		if (efa_id_valid(core, EFA_OBJ_QP, page) &&
 		    in_page == EFA_CORE_SQ_DB_IN_PAGE) {
-			core->qps[page].sq_db = val;
+			efa_sq_doorbell(core, page, val);
 			return;
 		}
 		if (efa_id_valid(core, EFA_OBJ_QP, page) &&
 		    in_page == EFA_CORE_RQ_DB_IN_PAGE) {
-			core->qps[page].rq_db = val;
+			efa_rq_doorbell(core, page, val);
 			return;
 		}
 	} else if (page - core->cfg.max_qp < core->cfg.max_cq) {
@@ -634,7 +649,7 @@ void efa_core_db_write(struct efa_core *core, uint32_t offset, uint32_t val)
 
 		if (efa_id_valid(core, EFA_OBJ_CQ, cqn) && core->cqs[cqn].db_valid &&
 		    in_page == EFA_CORE_CQ_DB_IN_PAGE) {
-			core->cqs[cqn].db = val;
+			efa_cq_doorbell(core, cqn, val);
 			return;
 		}
 	}
@@ -664,43 +679,4 @@ void efa_core_object_counts(struct efa_core *core,
 		counts->live[cls] = core->tables[cls].live;
 		counts->dropped[cls] = core->dropped[cls];
 	}
-}
-
-/*
- * The data path's entry points, so the glue can be wired before the data
- * path exists: the LLQ is remembered, frames are refused, work is none.
- */
-void efa_core_attach_llq(struct efa_core *core, void *mem, uint64_t size)
-{
-	core->llq = mem;
-	core->llq_size = size;
-}
-
-bool efa_core_wire_can_receive(struct efa_core *core)
-{
-	(void)core;
-	return true;
-}
-
-void efa_core_wire_receive(struct efa_core *core, const void *frame,
-			   size_t len)
-{
-	(void)core;
-	(void)frame;
-	(void)len;
-}
-
-void efa_core_wire_writable(struct efa_core *core)
-{
-	(void)core;
-}
-
-void efa_core_process(struct efa_core *core)
-{
-	(void)core;
-}
-
-void efa_core_dp_timer(struct efa_core *core)
-{
-	(void)core;
 }

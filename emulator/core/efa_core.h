@@ -97,6 +97,12 @@ struct efa_core_ops {
 	/* Optional: one data-path event, for tracing (enum efa_core_trace). */
 	void (*trace)(void *opaque, unsigned int event, uint32_t qn, uint32_t a,
 		      uint64_t b);
+	/*
+	 * Optional: efa_core_wire_can_receive() said false, and now the core
+	 * has room again: the network may deliver what it queued
+	 * (qemu_flush_queued_packets).
+	 */
+	void (*wire_rx_ready)(void *opaque);
 };
 
 /*
@@ -191,6 +197,12 @@ struct efa_core_config {
 	uint64_t mr_page_budget;
 	/* CQs in polling mode get a doorbell too (interrupt CQs always do) */
 	uint8_t cq_doorbell;
+
+	/* data path (virtual time) */
+	/* an SRD request unanswered this long fails (UNRESP/UNREACH_REMOTE) */
+	uint32_t srd_timeout_ms;
+	/* an SRD request refused for want of a receive is resent after this */
+	uint32_t rnr_retry_ms;
 };
 
 enum efa_core_object_class {

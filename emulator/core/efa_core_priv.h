@@ -9,6 +9,7 @@
 #define EFA_CORE_PRIV_H
 
 #include "efa_core.h"
+#include "efa_dp.h"
 
 /*
  * A handle space of one object class: handle N is in use iff used[N];
@@ -44,6 +45,7 @@ struct efa_eq {
 	uint8_t msix_vec;
 	uint32_t event_bitmask;
 	bool armed;
+	uint32_t pc;		/* EQEs written so far */
 };
 
 struct efa_cq {
@@ -58,6 +60,11 @@ struct efa_cq {
 	/* the sub-CQ the next QP using this CQ is given */
 	uint16_t next_sub_cq;
 	uint32_t db;		/* last CQ doorbell value */
+	/* data path */
+	bool armed;		/* the next CQE posts an EQE */
+	bool db_seen;		/* db holds a consumer index */
+	bool overflowed;	/* reported; until the consumer catches up */
+	uint32_t produced;	/* CQEs written, all sub-CQs */
 };
 
 struct efa_qp {
@@ -76,6 +83,7 @@ struct efa_qp {
 	/* SQ: base 0 is the LLQ in BAR2; size is its ring bytes either way */
 	struct efa_queue_ring sq, rq;
 	uint32_t sq_db, rq_db;	/* last doorbell values */
+	struct efa_qp_dp dp;
 };
 
 struct efa_mr {
@@ -137,6 +145,10 @@ struct efa_core {
 	/* the LLQ memory BAR, efa_core_attach_llq() */
 	uint8_t *llq;
 	uint64_t llq_size;
+
+	/* per CQ, sub_cqs_per_cq producer counters */
+	uint32_t *cq_sub_pc;
+	struct efa_dp *dp;
 };
 
 /* (Re)start the keep-alive period; the AENQ_CONFIG handler calls it. */

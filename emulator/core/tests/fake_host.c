@@ -80,6 +80,12 @@ const struct efa_core_ops fake_ops = {
 
 struct fake_host *fake_new(const struct efa_core_config *cfg)
 {
+	return fake_new_ops(cfg, &fake_ops, NULL);
+}
+
+struct fake_host *fake_new_ops(const struct efa_core_config *cfg,
+			       const struct efa_core_ops *ops, void *user)
+{
 	struct fake_host *h = calloc(1, sizeof(*h));
 	struct efa_core_config defaults;
 	const char *why = NULL;
@@ -88,7 +94,8 @@ struct fake_host *fake_new(const struct efa_core_config *cfg)
 		efa_core_config_init(&defaults);
 		cfg = &defaults;
 	}
-	h->core = efa_core_new(cfg, &fake_ops, h, &why);
+	h->user = user;
+	h->core = efa_core_new(cfg, ops, h, &why);
 	if (!h->core) {
 		fprintf(stderr, "efa_core_new: %s\n", why);
 		abort();

@@ -43,11 +43,17 @@ struct fake_host {
 	uint32_t acq_cc;
 	uint16_t aenq_depth;
 	uint32_t aenq_cc;
+
+	/* data path: set by the fake fabric (fake_fabric.c) */
+	void *user;
 };
 
 extern const struct efa_core_ops fake_ops;
 
 struct fake_host *fake_new(const struct efa_core_config *cfg);
+/* the same with other ops (fake_ops plus the data path's) */
+struct fake_host *fake_new_ops(const struct efa_core_config *cfg,
+			       const struct efa_core_ops *ops, void *user);
 void fake_free(struct fake_host *h);
 void *guest_ptr(struct fake_host *h, uint64_t addr);
 

@@ -8,6 +8,7 @@
 
 #include "fake_host.h"
 #include "object_tests.h"
+#include "dp_tests.h"
 
 static struct fake_host *ready_host(const struct efa_core_config *cfg)
 {
@@ -512,6 +513,17 @@ int main(int argc, char **argv)
 		{ "dependents_keep_objects_alive", test_dependents_keep_objects_alive },
 		{ "reset_drops_every_class", test_reset_drops_every_class },
 		{ "alloc_pd_timing", test_alloc_pd_timing },
+		{ "dp_srd_send_recv", test_dp_srd_send_recv },
+		{ "dp_srd_send_imm", test_dp_srd_send_imm },
+		{ "dp_ud_grh", test_dp_ud_grh },
+		{ "dp_inline", test_dp_inline },
+		{ "dp_two_sges", test_dp_two_sges },
+		{ "dp_zero_length", test_dp_zero_length },
+		{ "dp_loopback", test_dp_loopback },
+		{ "dp_ring_wrap", test_dp_ring_wrap },
+		{ "dp_sub_cqs", test_dp_sub_cqs },
+		{ "dp_req_id_64", test_dp_req_id_64 },
+		{ "dp_cq_event", test_dp_cq_event },
 	};
 	unsigned int i, ran = 0, failed_tests = 0;
 	int a;

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Tests of the data path (test_dp.c, test_dp_errors.c), run from test_core.c. */
+#ifndef DP_TESTS_H
+#define DP_TESTS_H
+
+void test_dp_srd_send_recv(void);
+void test_dp_srd_send_imm(void);
+void test_dp_ud_grh(void);
+void test_dp_inline(void);
+void test_dp_two_sges(void);
+void test_dp_zero_length(void);
+void test_dp_loopback(void);
+void test_dp_ring_wrap(void);
+void test_dp_sub_cqs(void);
+void test_dp_req_id_64(void);
+void test_dp_cq_event(void);
+
+#endif /* DP_TESTS_H */
