@@ -284,7 +284,8 @@ bool efa_srd_tx_one(struct efa_core *core, uint32_t qpn)
 		msg_complete(core, m, status);
 		return true;
 	}
-	if (m->sent + chunk == m->len)
+	/* a read request is one packet whatever the length it asks for */
+	if (m->op == EFA_IO_RDMA_READ || m->sent + chunk == m->len)
 		hdr.flags |= EFA_WIRE_F_LAST;
 	hdr.payload_len = (uint16_t)chunk;
 	hdr.pkt_id = p->next_pkt_id++;

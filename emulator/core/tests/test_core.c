@@ -524,6 +524,12 @@ int main(int argc, char **argv)
 		{ "dp_sub_cqs", test_dp_sub_cqs },
 		{ "dp_req_id_64", test_dp_req_id_64 },
 		{ "dp_cq_event", test_dp_cq_event },
+		{ "dp_rdma_write", test_dp_rdma_write },
+		{ "dp_rdma_write_imm", test_dp_rdma_write_imm },
+		{ "dp_unsolicited_write", test_dp_unsolicited_write },
+		{ "dp_rdma_read", test_dp_rdma_read },
+		{ "dp_src_addr", test_dp_src_addr },
+		{ "dp_wqe_128", test_dp_wqe_128 },
 	};
 	unsigned int i, ran = 0, failed_tests = 0;
 	int a;
