@@ -14,9 +14,9 @@
  * the EQ is armed (EQ_DB), which the driver does after each interrupt.
  *
  * Overflow: the device cannot wait for a consumer.  When the CQ has a
- * doorbell and its consumer index shows more entries outstanding than the
- * CQ holds, the CQE is dropped (reported once per episode);
- * without that knowledge the ring is written round and round.
+ * doorbell and its consumer index proves a sub-CQ full (cq_full), the CQE
+ * is dropped (reported once per episode); without that knowledge the ring
+ * is written round and round.
  */
 #include <string.h>
 
@@ -58,20 +58,26 @@ static void post_eqe(struct efa_core *core, uint16_t cqn, struct efa_cq *cq)
 	}
 }
 
-static bool cq_full(struct efa_core *core, uint16_t cqn, struct efa_cq *cq)
+/*
+ * Whether sub-CQ sub is certainly full.  The doorbell gives the consumer
+ * index of all sub-CQs together, so the sub-CQ's own consumption is at
+ * most that: its CQEs written minus all CQEs consumed is a lower bound of
+ * what it holds unconsumed.  Never a false alarm; an overflow the bound
+ * cannot see overwrites the oldest entries.
+ */
+static bool cq_full(struct efa_core *core, uint16_t cqn, struct efa_cq *cq, uint32_t sub_pc)
 {
-	uint16_t consumed = (uint16_t)EFA_HW_FIELD_GET(EFA_IO_REGS_CQ_DB_CONSUMER_INDEX_MASK,
-						       cq->db);
-	uint32_t capacity = (uint32_t)cq->ring.depth * cq->num_sub_cqs;
-	uint16_t outstanding = (uint16_t)(cq->produced - consumed);
+	uint16_t cc = (uint16_t)EFA_HW_FIELD_GET(EFA_IO_REGS_CQ_DB_CONSUMER_INDEX_MASK, cq->db);
+	/* the consumer index, widened: never more than 2^16 behind */
+	uint32_t consumed = cq->produced - (uint16_t)(cq->produced - cc);
 
-	if (!cq->db_seen || capacity > 0xffff || outstanding < capacity) {
+	if (!cq->db_seen || (int32_t)(sub_pc - consumed) < (int32_t)cq->ring.depth) {
 		cq->overflowed = false;
 		return false;
 	}
 	if (!cq->overflowed)
-		efa_core_error(core, "CQ %u overflows: %u entries unconsumed; completions dropped",
-			       cqn, outstanding);
+		efa_core_error(core, "CQ %u overflows: a sub-CQ of %u entries is full; completions dropped",
+			       cqn, cq->ring.depth);
 	cq->overflowed = true;
 	return true;
 }
@@ -88,9 +94,9 @@ void efa_cq_post(struct efa_core *core, uint16_t cqn, uint16_t sub_cq,
 
 	if (!efa_id_valid(core, EFA_OBJ_CQ, cqn) || sub_cq >= cq->num_sub_cqs)
 		return;
-	if (cq_full(core, cqn, cq))
-		return;
 	pc = &core->cq_sub_pc[(uint32_t)cqn * core->cfg.sub_cqs_per_cq + sub_cq];
+	if (cq_full(core, cqn, cq, *pc))
+		return;
 	memset(entry, 0, sizeof(entry));
 	common->req_id = efa_hw_cpu_to_le16((uint16_t)info->req_id);
 	common->status = info->status;

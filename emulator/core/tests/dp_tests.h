@@ -20,5 +20,21 @@ void test_dp_unsolicited_write(void);
 void test_dp_rdma_read(void);
 void test_dp_src_addr(void);
 void test_dp_wqe_128(void);
+void test_dp_rnr(void);
+void test_dp_rnr_exhausted(void);
+void test_dp_bad_lkey(void);
+void test_dp_bad_rkey(void);
+void test_dp_bad_dest(void);
+void test_dp_recv_too_short(void);
+void test_dp_unknown_peer(void);
+void test_dp_unresponsive(void);
+void test_dp_qp_error_flush(void);
+void test_dp_bad_wqe(void);
+void test_dp_bad_recv(void);
+void test_dp_dma_fail(void);
+void test_dp_cq_overflow(void);
+void test_dp_not_ours(void);
+void test_dp_flood(void);
+void test_dp_stats(void);
 
 #endif /* DP_TESTS_H */

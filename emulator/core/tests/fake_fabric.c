@@ -22,26 +22,35 @@ static void fab_timer_arm(void *opaque, uint64_t delay_ns)
 	dev_of(opaque)->timer_armed = true;
 }
 
+/* A hub: to every port but the sender's; full if any of them is. */
 static bool fab_wire_send(void *opaque, const void *frame, size_t len)
 {
 	struct dp_dev *d = dev_of(opaque);
 	struct fabric *f = d->fab;
-	unsigned int slot;
+	int i;
 
+	d->tx_in_call++;
 	if (f->drop_all) {
 		f->dropped++;
-		d->tx_in_call++;
 		return true;
 	}
-	if (f->wire_count == f->wire_capacity) {
-		d->wire_full = true;
-		return false;
+	for (i = 0; i < f->ndev; i++) {
+		if (i != d->index && f->port[i].count == f->wire_capacity) {
+			d->tx_in_call--;
+			d->wire_full = true;
+			return false;
+		}
 	}
-	slot = (f->wire_head + f->wire_count++) % FAB_WIRE_SLOTS;
-	f->wire[slot].from = d->index;
-	f->wire[slot].len = (uint32_t)len;
-	memcpy(f->wire[slot].data, frame, len);
-	d->tx_in_call++;
+	for (i = 0; i < f->ndev; i++) {
+		struct fab_port *port = &f->port[i];
+		unsigned int slot;
+
+		if (i == d->index)
+			continue;
+		slot = (port->head + port->count++) % FAB_WIRE_SLOTS;
+		port->frames[slot].len = (uint32_t)len;
+		memcpy(port->frames[slot].data, frame, len);
+	}
 	return true;
 }
 
@@ -167,7 +176,8 @@ struct fabric *fabric_new(int ndev, const struct efa_core_config *cfg)
 		dp_config(&base);
 		cfg = &base;
 	}
-	f->wire = calloc(FAB_WIRE_SLOTS, sizeof(*f->wire));
+	for (i = 0; i < FAB_MAX_DEVS; i++)
+		f->port[i].frames = calloc(FAB_WIRE_SLOTS, sizeof(*f->port[i].frames));
 	f->wire_capacity = FAB_WIRE_SLOTS;
 	f->ndev = ndev;
 	for (i = 0; i < ndev; i++) {
@@ -204,7 +214,8 @@ void fabric_free(struct fabric *f)
 		fake_free(f->dev[i].h);
 		free(f->dev[i].llq);
 	}
-	free(f->wire);
+	for (i = 0; i < FAB_MAX_DEVS; i++)
+		free(f->port[i].frames);
 	free(f);
 }
 
@@ -229,28 +240,21 @@ void fabric_run(struct fabric *f)
 				d->max_tx_in_call = d->tx_in_call;
 			moved = true;
 		}
-		while (f->wire_count) {
-			unsigned int slot = f->wire_head;
-			bool room = true;
+		for (i = 0; i < f->ndev; i++) {
+			struct fab_port *port = &f->port[i];
+			struct efa_core *core = f->dev[i].h->core;
 
-			for (i = 0; i < f->ndev; i++)
-				if (i != f->wire[slot].from &&
-				    !efa_core_wire_can_receive(f->dev[i].h->core))
-					room = false;
-			if (!room)
-				break;
-			/* a hub: every port but the sender's */
-			for (i = 0; i < f->ndev; i++)
-				if (i != f->wire[slot].from)
-					efa_core_wire_receive(f->dev[i].h->core, f->wire[slot].data,
-							      f->wire[slot].len);
-			f->wire_head = (f->wire_head + 1) % FAB_WIRE_SLOTS;
-			f->wire_count--;
-			f->delivered++;
-			moved = true;
+			while (port->count && efa_core_wire_can_receive(core)) {
+				efa_core_wire_receive(core, port->frames[port->head].data,
+						      port->frames[port->head].len);
+				port->head = (port->head + 1) % FAB_WIRE_SLOTS;
+				port->count--;
+				f->delivered++;
+				moved = true;
+			}
 		}
 		for (i = 0; i < f->ndev; i++) {
-			if (f->dev[i].wire_full && f->wire_count < f->wire_capacity) {
+			if (f->dev[i].wire_full) {
 				f->dev[i].wire_full = false;
 				efa_core_wire_writable(f->dev[i].h->core);
 				moved = true;

@@ -53,15 +53,20 @@ struct dp_dev {
 	unsigned int cqs, qps;	/* rings handed out */
 };
 
+/* the frames on their way to one device (a hub port's queue) */
+struct fab_port {
+	struct {
+		uint32_t len;
+		uint8_t data[EFA_CORE_WIRE_MAX_FRAME];
+	} *frames;
+	unsigned int head, count;
+};
+
 struct fabric {
 	struct dp_dev dev[FAB_MAX_DEVS];
 	int ndev;
-	struct {
-		int from;
-		uint32_t len;
-		uint8_t data[EFA_CORE_WIRE_MAX_FRAME];
-	} *wire;
-	unsigned int wire_head, wire_count, wire_capacity;
+	struct fab_port port[FAB_MAX_DEVS];
+	unsigned int wire_capacity;	/* frames each port holds */
 	bool drop_all;
 	unsigned int dropped, delivered;
 };

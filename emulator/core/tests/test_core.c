@@ -530,6 +530,22 @@ int main(int argc, char **argv)
 		{ "dp_rdma_read", test_dp_rdma_read },
 		{ "dp_src_addr", test_dp_src_addr },
 		{ "dp_wqe_128", test_dp_wqe_128 },
+		{ "dp_rnr", test_dp_rnr },
+		{ "dp_rnr_exhausted", test_dp_rnr_exhausted },
+		{ "dp_bad_lkey", test_dp_bad_lkey },
+		{ "dp_bad_rkey", test_dp_bad_rkey },
+		{ "dp_bad_dest", test_dp_bad_dest },
+		{ "dp_recv_too_short", test_dp_recv_too_short },
+		{ "dp_unknown_peer", test_dp_unknown_peer },
+		{ "dp_unresponsive", test_dp_unresponsive },
+		{ "dp_qp_error_flush", test_dp_qp_error_flush },
+		{ "dp_bad_wqe", test_dp_bad_wqe },
+		{ "dp_bad_recv", test_dp_bad_recv },
+		{ "dp_dma_fail", test_dp_dma_fail },
+		{ "dp_cq_overflow", test_dp_cq_overflow },
+		{ "dp_not_ours", test_dp_not_ours },
+		{ "dp_flood", test_dp_flood },
+		{ "dp_stats", test_dp_stats },
 	};
 	unsigned int i, ran = 0, failed_tests = 0;
 	int a;

@@ -25,11 +25,11 @@ void test_dp_srd_send_recv(void)
 	dp_post_send(&p.aq, &w);
 	dp_ring_sq(&p.aq);
 	/* the doorbell only schedules: nothing moves before the bottom half */
-	CHECK_EQ(p.f->wire_count, 0);
+	CHECK_EQ(p.f->port[1].count, 0);
 	CHECK(p.a->scheduled);
 	p.a->scheduled = false;
 	efa_core_process(p.a->h->core);
-	CHECK_EQ(p.f->wire_count, 1);
+	CHECK_EQ(p.f->port[1].count, 1);
 	/* SRD: no TX completion before the responder has answered */
 	CHECK(!dp_poll(&p.acq, e));
 	fabric_run(p.f);
