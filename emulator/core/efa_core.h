@@ -97,12 +97,6 @@ struct efa_core_ops {
 	/* Optional: one data-path event, for tracing (enum efa_core_trace). */
 	void (*trace)(void *opaque, unsigned int event, uint32_t qn, uint32_t a,
 		      uint64_t b);
-	/*
-	 * Optional: efa_core_wire_can_receive() said false, and now the core
-	 * has room again: the network may deliver what it queued
-	 * (qemu_flush_queued_packets).
-	 */
-	void (*wire_rx_ready)(void *opaque);
 };
 
 /*

@@ -13,7 +13,8 @@
  * address is encoded and decoded the same way but goes straight into the
  * RX queue (QEMU hubs do not echo a sender's frames).  Received frames
  * wait in a bounded RX queue; wire_can_receive() says no while it is full
- * and ops->wire_rx_ready tells the glue when it has room again.
+ * (the glue asks again after each efa_core_process, the only place it
+ * drains).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -325,12 +326,7 @@ void efa_core_attach_llq(struct efa_core *core, void *mem, uint64_t size)
 
 bool efa_core_wire_can_receive(struct efa_core *core)
 {
-	struct efa_dp *dp = core->dp;
-
-	if (dp->rxq.count < dp->rxq.size)
-		return true;
-	dp->rx_refused = true;
-	return false;
+	return core->dp->rxq.count < core->dp->rxq.size;
 }
 
 void efa_core_wire_receive(struct efa_core *core, const void *frame, size_t len)
@@ -450,10 +446,6 @@ void efa_core_process(struct efa_core *core)
 		rx_freed = true;
 	}
 	progress |= rx_freed;
-	if (rx_freed && dp->rx_refused && core->ops->wire_rx_ready) {
-		dp->rx_refused = false;
-		core->ops->wire_rx_ready(core->opaque);
-	}
 	progress |= run_qps(core, &budget);
 	progress |= efa_srd_streams_tx(core, &budget);
 	progress |= wire_flush(core);

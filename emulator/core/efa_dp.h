@@ -185,7 +185,6 @@ struct efa_read_stream {
 struct efa_dp {
 	struct efa_frame_queue txq, rxq;
 	bool wire_blocked;		/* wire_send said full */
-	bool rx_refused;		/* wire_can_receive said no */
 	bool scheduled;
 	/* QPs with work, round robin */
 	uint16_t *run;
