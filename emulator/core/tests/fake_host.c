@@ -220,15 +220,17 @@ int drv_simple(struct fake_host *h, uint8_t opcode, uint16_t handle,
 	       uint16_t *out_handle)
 {
 	struct efa_admin_aq_entry entry = { 0 };
-	struct efa_admin_acq_entry resp;
+	struct efa_admin_acq_entry resp = { 0 };
+	uint16_t out;
 	int status;
 
 	entry.aq_common_descriptor.opcode = opcode;
 	/* every dealloc/destroy of PD, UAR, EQ has its u16 handle here */
 	entry.u.inline_data_w1[0] = htole32(handle);
 	status = drv_exec(h, &entry, &resp);
+	memcpy(&out, resp.response_specific_data, sizeof(out));
 	if (out_handle)
-		*out_handle = le16toh(*(uint16_t *)&resp.response_specific_data[0]);
+		*out_handle = le16toh(out);
 	return status;
 }
 
