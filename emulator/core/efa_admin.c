@@ -942,8 +942,8 @@ static uint8_t query_qp(struct efa_core *core, const struct efa_admin_aq_entry *
 	resp->qp_state = efa_hw_cpu_to_le32(qp->state);
 	resp->qkey = efa_hw_cpu_to_le32(qp->qkey);
 	resp->sq_psn = efa_hw_cpu_to_le32(qp->sq_psn);
-	/* nothing is ever in flight without a data path: drained at once */
-	resp->sq_draining = 0;
+	/* SQD stops fetching; what was sent before still waits for answers */
+	resp->sq_draining = qp->state == EFA_ADMIN_QP_STATE_SQD && qp->dp.outstanding;
 	resp->rnr_retry = qp->rnr_retry;
 	return EFA_ADMIN_SUCCESS;
 }

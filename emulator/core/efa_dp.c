@@ -100,6 +100,8 @@ void efa_dp_reset(struct efa_core *core)
 			qp_dp_release(core, qpn);
 	dp->txq.head = dp->txq.count = 0;
 	dp->rxq.head = dp->rxq.count = 0;
+	/* the network says again if it is still full */
+	dp->wire_blocked = false;
 	dp->run_head = dp->run_count = 0;
 	dp->timed = NULL;
 	dp->answer_pending = false;

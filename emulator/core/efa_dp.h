@@ -136,6 +136,7 @@ struct efa_qp_dp {
 	uint32_t rq_cons;		/* RX descriptors consumed so far */
 	uint16_t wqe_size;		/* 64 or 128 */
 	uint32_t rq_entries;		/* RX ring entries */
+	uint32_t outstanding;		/* messages taken from the pool */
 	bool active;			/* on the device's run list */
 	struct efa_dp_stats stats;
 };

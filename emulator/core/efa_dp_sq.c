@@ -255,6 +255,7 @@ void efa_sq_complete(struct efa_core *core, uint32_t qpn, struct efa_msg *m, uin
 	m->state = EFA_MSG_FREE;
 	m->next = qp->dp.free;
 	qp->dp.free = m;
+	qp->dp.outstanding--;
 	/* WQEs that waited for a free slot go on */
 	if ((uint16_t)(qp->sq_db - qp->dp.sq_cons))
 		efa_dp_qp_kick(core, qpn);
@@ -272,6 +273,7 @@ bool efa_sq_fetch_one(struct efa_core *core, uint32_t qpn)
 		return false;
 	m = qp->dp.free;
 	qp->dp.free = m->next;
+	qp->dp.outstanding++;
 	qp->dp.sq_cons++;
 	m->attempt = 0;
 	m->comp_req = true;

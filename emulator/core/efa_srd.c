@@ -929,6 +929,7 @@ void efa_srd_qp_stop(struct efa_core *core, uint32_t qpn, bool flush)
 		m->state = EFA_MSG_FREE;
 		m->next = qp->dp.free;
 		qp->dp.free = m;
+		qp->dp.outstanding--;
 	}
 	qp->dp.tx_head = qp->dp.tx_tail = NULL;
 	if (flush)

@@ -37,5 +37,6 @@ void test_dp_cq_overflow(void);
 void test_dp_not_ours(void);
 void test_dp_flood(void);
 void test_dp_stats(void);
+void test_dp_sqd(void);
 
 #endif /* DP_TESTS_H */

@@ -546,6 +546,7 @@ int main(int argc, char **argv)
 		{ "dp_not_ours", test_dp_not_ours },
 		{ "dp_flood", test_dp_flood },
 		{ "dp_stats", test_dp_stats },
+		{ "dp_sqd", test_dp_sqd },
 		{ "dp_send_rate", test_dp_send_rate },
 	};
 	unsigned int i, ran = 0, failed_tests = 0;

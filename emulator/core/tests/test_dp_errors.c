@@ -671,3 +671,43 @@ void test_dp_stats(void)
 		pair_free(&p);
 	}
 }
+
+static uint8_t sq_draining(struct dp_qp *qp)
+{
+	struct efa_admin_aq_entry entry = { 0 };
+	struct efa_admin_acq_entry resp;
+
+	entry.aq_common_descriptor.opcode = EFA_ADMIN_QUERY_QP;
+	entry.u.inline_data_w1[0] = htole32(qp->qpn);
+	CHECK_EQ(drv_exec(qp->d->h, &entry, &resp), EFA_ADMIN_SUCCESS);
+	return ((struct efa_admin_query_qp_resp *)&resp)->sq_draining;
+}
+
+void test_dp_sqd(void)
+{
+	struct pair p;
+	struct dp_wqe w;
+	unsigned int tx;
+
+	pair_setup(&p, EFA_ADMIN_QP_TYPE_SRD, NULL, NULL);
+	p.f->drop_all = true;
+	w = send_wqe(&p, SRC, 10, 1);
+	post(&p, &w);
+	CHECK_EQ(dp_qp_modify(&p.aq, EFA_ADMIN_QP_STATE_SQD), EFA_ADMIN_SUCCESS);
+	/* a send in flight: draining; a new WQE is not fetched in SQD */
+	CHECK_EQ(sq_draining(&p.aq), 1);
+	tx = p.a->traces[EFA_TRACE_FRAME_TX];
+	w.req_id = 2;
+	post(&p, &w);
+	CHECK_EQ(p.a->traces[EFA_TRACE_FRAME_TX], tx);
+	fabric_ticks(p.f, p.a->cfg.srd_timeout_ms + 10);
+	expect_tx(&p, 1, EFA_IO_COMP_STATUS_LOCAL_ERROR_UNREACH_REMOTE);
+	CHECK_EQ(sq_draining(&p.aq), 0);
+	/* back to RTS: the waiting WQE goes */
+	p.f->drop_all = false;
+	recv_one(&p.bq, 1, DST, 64);
+	CHECK_EQ(dp_qp_modify(&p.aq, EFA_ADMIN_QP_STATE_RTS), EFA_ADMIN_SUCCESS);
+	fabric_run(p.f);
+	expect_tx(&p, 2, 0);
+	pair_free(&p);
+}
