@@ -42,6 +42,8 @@ struct efa_queue_ring;
 #define EFA_DP_READ_STREAMS	64
 /* Buffers of one receive (the device announces max_wr_recv_sges <= this). */
 #define EFA_DP_MAX_RECV_SGE	8
+/* Resends after a refusal wait rnr_retry_ms << min(attempt, this). */
+#define EFA_DP_BACKOFF_MAX_SHIFT 6
 /* The data-path timer's tick: timeouts and retry intervals count these. */
 #define EFA_DP_TICK_NS		1000000ull
 /* Payload bytes one frame carries. */

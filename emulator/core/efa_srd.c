@@ -9,8 +9,9 @@
  * TX completion: SRD_RESP with a status (accept, or the reason of a
  * refusal), or for a read the READ_RESP packets carrying the data.  RNR
  * (no receive posted) and BUSY (responder out of state) make the requester
- * resend the whole message after rnr_retry_ms, RNR at most rnr_retry
- * times (7: forever), then REMOTE_ERROR_RNR.  A message with no answer
+ * resend the whole message after rnr_retry_ms, doubling per resend up to
+ * 64 times that, RNR at most rnr_retry times (7: forever), then
+ * REMOTE_ERROR_RNR.  A message with no answer
  * within srd_timeout_ms completes with LOCAL_ERROR_UNRESP_REMOTE if the
  * peer was ever heard from, LOCAL_ERROR_UNREACH_REMOTE if never.
  *
@@ -318,7 +319,13 @@ static void backoff(struct efa_core *core, struct efa_msg *m)
 	if (m->timed)
 		efa_dp_timed_del(core, m);
 	m->state = EFA_MSG_BACKOFF;
-	efa_dp_timed_add(core, m, ms_ticks(core->cfg.rnr_retry_ms));
+	/*
+	 * Doubling up to 64 times the interval, so a receiver slow to post
+	 * (a TCG guest) is not flooded with resends while it catches up.
+	 */
+	efa_dp_timed_add(core, m, ms_ticks(core->cfg.rnr_retry_ms) <<
+			 (m->attempt < EFA_DP_BACKOFF_MAX_SHIFT ? m->attempt :
+							     EFA_DP_BACKOFF_MAX_SHIFT));
 }
 
 void efa_srd_expire(struct efa_core *core, struct efa_msg *m)

@@ -87,11 +87,12 @@ void test_dp_rnr_exhausted(void)
 	qa.rnr_retry = 7;
 	pair_setup(&p, EFA_ADMIN_QP_TYPE_SRD, &qa, NULL);
 	post(&p, &w);
-	fabric_ticks(p.f, 200);
+	fabric_ticks(p.f, 1000);
 	no_cqe(&p.acq);
-	CHECK(p.a->traces[EFA_TRACE_FRAME_TX] > 50);
+	/* resent at 1, 2, 4 ... 64 ms intervals: 1 + 7 + (1000 - 127) / 64 */
+	CHECK_EQ(p.a->traces[EFA_TRACE_FRAME_TX], 21);
 	recv_one(&p.bq, 2, DST, 16);
-	fabric_ticks(p.f, 2);
+	fabric_ticks(p.f, 64);
 	expect_tx(&p, 1, EFA_IO_COMP_STATUS_OK);
 	pair_free(&p);
 
