@@ -38,5 +38,6 @@ void test_dp_not_ours(void);
 void test_dp_flood(void);
 void test_dp_stats(void);
 void test_dp_sqd(void);
+void test_dp_fuzz(void);
 
 #endif /* DP_TESTS_H */

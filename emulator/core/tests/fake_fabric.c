@@ -439,14 +439,24 @@ int dp_qp_create(struct dp_dev *d, const struct dp_qp_args *a, struct dp_cq *scq
 	qp->send_sub = le16toh(r->send_sub_cq_idx);
 	qp->recv_sub = le16toh(r->recv_sub_cq_idx);
 	CHECK_EQ(le32toh(r->llq_descriptors_offset), qp->qpn * d->cfg.max_llq_size);
-	status = modify(qp, EFA_ADMIN_MODIFY_QP_CMD_QKEY_MASK, EFA_ADMIN_QP_STATE_INIT, qp->qkey, 0);
+	return dp_qp_to_rts(qp, a->rnr_retry);
+}
+
+int dp_qp_to_rts(struct dp_qp *qp, uint8_t rnr_retry)
+{
+	int status = modify(qp, 0, EFA_ADMIN_QP_STATE_RESET, 0, 0);
+
+	qp->sq_pc = qp->rq_pc = 0;
+	if (!status)
+		status = modify(qp, EFA_ADMIN_MODIFY_QP_CMD_QKEY_MASK, EFA_ADMIN_QP_STATE_INIT,
+				qp->qkey, 0);
 	if (!status)
 		status = modify(qp, 0, EFA_ADMIN_QP_STATE_RTR, 0, 0);
 	if (!status)
 		status = modify(qp, EFA_ADMIN_MODIFY_QP_CMD_SQ_PSN_MASK |
 				(qp->type == EFA_ADMIN_QP_TYPE_SRD ?
 				 EFA_ADMIN_MODIFY_QP_CMD_RNR_RETRY_MASK : 0),
-				EFA_ADMIN_QP_STATE_RTS, 0, a->rnr_retry);
+				EFA_ADMIN_QP_STATE_RTS, 0, rnr_retry);
 	return status;
 }
 

@@ -139,6 +139,8 @@ struct dp_qp_args {
 int dp_qp_create(struct dp_dev *d, const struct dp_qp_args *a, struct dp_cq *scq,
 		 struct dp_cq *rcq, struct dp_qp *qp);
 int dp_qp_modify(struct dp_qp *qp, uint32_t state);
+/* through RESET, INIT, RTR to RTS, its rings from the start */
+int dp_qp_to_rts(struct dp_qp *qp, uint8_t rnr_retry);
 int dp_qp_destroy(struct dp_qp *qp);
 /* an AH on d for other's address */
 uint16_t dp_ah(struct dp_dev *d, const struct dp_dev *other);

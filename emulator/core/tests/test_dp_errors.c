@@ -712,3 +712,144 @@ void test_dp_sqd(void)
 	expect_tx(&p, 2, 0);
 	pair_free(&p);
 }
+
+static uint32_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return (uint32_t)*s;
+}
+
+/*
+ * A hostile guest and a hostile peer: random WQEs (half of them nearly
+ * valid), random receive descriptors, doorbells and state changes, and
+ * random frames with a valid header around random fields.  The device must
+ * neither crash (ASan watches) nor stop answering well-formed work.
+ */
+void test_dp_fuzz(void)
+{
+	struct pair p;
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	struct dp_wqe w;
+	uint8_t e[32];
+	unsigned int i, j;
+
+	pair_setup(&p, EFA_ADMIN_QP_TYPE_SRD, NULL, NULL);
+	for (i = 0; i < 3000; i++) {
+		uint32_t r = rnd(&seed);
+
+		switch (r % 6) {
+		case 0: {
+			/* random bytes in the next LLQ slot, sometimes with a good meta */
+			uint8_t *slot = p.a->llq + (uint64_t)p.aq.qpn * p.a->cfg.max_llq_size +
+					(uint64_t)(p.aq.sq_pc % p.aq.depth) * p.aq.wqe_size;
+
+			for (j = 0; j < p.aq.wqe_size; j++)
+				slot[j] = (uint8_t)rnd(&seed);
+			if (r & 0x100) {
+				slot[2] = (uint8_t)((slot[2] & 0x3f) | 0x80);
+				slot[3] = (uint8_t)(0x1c | ((p.aq.sq_pc / p.aq.depth) & 1));
+			}
+			p.aq.sq_pc++;
+			dp_ring_sq(&p.aq);
+			break;
+		}
+		case 1: {
+			/* a nearly valid request with random lengths, keys, addresses */
+			w = send_wqe(&p, DATA_IOVA + (rnd(&seed) % (DATA_PAGES * 4096u)),
+				     rnd(&seed) % 30000, i);
+			w.op = (uint8_t)(rnd(&seed) % 3);
+			w.rkey = (rnd(&seed) & 1) ? p.b->key : rnd(&seed);
+			w.raddr = DATA_IOVA + (rnd(&seed) % (DATA_PAGES * 4096u));
+			w.imm = rnd(&seed) & 1;
+			if (rnd(&seed) % 8 == 0)
+				w.dest_qpn = (uint16_t)rnd(&seed);
+			dp_post_send(&p.aq, &w);
+			dp_ring_sq(&p.aq);
+			break;
+		}
+		case 2: {
+			struct efa_io_rx_desc *d = guest_ptr(p.b->h, p.bq.rq_ring +
+							     (p.bq.rq_pc % p.bq.rq_entries) * 16ull);
+			uint8_t *raw = (uint8_t *)d;
+
+			for (j = 0; j < 16; j++)
+				raw[j] = (uint8_t)rnd(&seed);
+			if (r & 0x100) {
+				d->lkey_ctrl = htole32(EFA_IO_RX_DESC_FIRST_MASK | EFA_IO_RX_DESC_LAST_MASK |
+						       p.b->key);
+				d->buf_addr_lo = htole32((uint32_t)(DATA_IOVA + (rnd(&seed) % 0x100000)));
+				d->buf_addr_hi = htole32((uint32_t)(DATA_IOVA >> 32));
+			}
+			p.bq.rq_pc++;
+			dp_ring_rq(&p.bq);
+			break;
+		}
+		case 3: {
+			/* a frame from "somewhere" to B: a real header, random fields */
+			struct efa_wire_hdr h;
+			uint8_t frame[EFA_WIRE_HEADERS + 512];
+			uint8_t payload[512];
+			size_t len;
+
+			memset(&h, 0, sizeof(h));
+			for (j = 0; j < sizeof(payload); j++)
+				payload[j] = (uint8_t)rnd(&seed);
+			h.op = (uint8_t)(1 + rnd(&seed) % 6);
+			h.status = (uint8_t)rnd(&seed);
+			h.flags = (uint16_t)rnd(&seed);
+			memcpy(h.dst_addr, p.b->cfg.addr, 16);
+			memcpy(h.src_addr, (r & 0x200) ? p.a->cfg.addr : payload, 16);
+			h.dst_qpn = (uint16_t)(rnd(&seed) % 4);
+			h.src_qpn = (uint16_t)(rnd(&seed) % 4);
+			h.qkey = (r & 0x400) ? 0x11111111 : rnd(&seed);
+			h.msg_id = rnd(&seed) % 8;
+			h.cookie = rnd(&seed) % 80;
+			h.attempt = (uint8_t)(rnd(&seed) % 2);
+			h.payload_len = (uint16_t)(rnd(&seed) % sizeof(payload));
+			h.msg_len = rnd(&seed) % 40000;
+			h.offset = rnd(&seed) % 40000;
+			h.rkey = (r & 0x800) ? p.b->key : rnd(&seed);
+			h.remote_addr = DATA_IOVA + (rnd(&seed) % (DATA_PAGES * 4096u));
+			len = efa_wire_encode(frame, &h, payload);
+			if (r & 0x1000)
+				len = rnd(&seed) % len;
+			efa_core_wire_receive(p.b->h->core, frame, len);
+			break;
+		}
+		case 4:
+			if (r % 97 == 0) {
+				CHECK_EQ(dp_qp_modify(&p.bq, EFA_ADMIN_QP_STATE_ERR), 0);
+				fabric_run(p.f);
+				CHECK_EQ(dp_qp_to_rts(&p.bq, 7), 0);
+			}
+			efa_core_db_write(p.b->h->core, p.bcq.db, rnd(&seed));
+			break;
+		default:
+			fabric_ticks(p.f, 1 + rnd(&seed) % 50);
+			break;
+		}
+		fabric_run(p.f);
+		while (dp_poll(&p.acq, e) || dp_poll(&p.bcq, e))
+			;
+	}
+	if (getenv("EFA_TEST_VERBOSE"))
+		for (j = 0; j <= EFA_TRACE_FRAME_DROP; j++)
+			fprintf(stderr, "  trace %u: a %u b %u\n", j, p.a->traces[j], p.b->traces[j]);
+	/* after all that, once what was in flight has timed out, it still works */
+	fabric_ticks(p.f, p.a->cfg.srd_timeout_ms + 100);
+	while (dp_poll(&p.acq, e) || dp_poll(&p.bcq, e))
+		;
+	CHECK_EQ(dp_qp_to_rts(&p.aq, 0), 0);
+	CHECK_EQ(dp_qp_to_rts(&p.bq, 0), 0);
+	efa_core_db_write(p.b->h->core, p.bcq.db, p.bcq.total & 0xffff);
+	dp_fill(p.a, SRC, 100, 9);
+	recv_one(&p.bq, 1, DST, 128);
+	w = send_wqe(&p, SRC, 100, 5);
+	post(&p, &w);
+	check_rx_cqe(&p.bcq, NULL, p.bq.qpn, 1, 100, p.aq.qpn, p.ah_ba);
+	CHECK(dp_check(p.b, DST, 100, 9));
+	expect_tx(&p, 5, 0);
+	pair_free(&p);
+}
