@@ -939,21 +939,33 @@ void efa_srd_qp_stop(struct efa_core *core, uint32_t qpn, bool flush)
 		qp->dp.outstanding--;
 	}
 	qp->dp.tx_head = qp->dp.tx_tail = NULL;
-	if (flush)
-		return;
-	/* responder state naming the QP goes too */
+	/* responder state naming the QP goes too; a receive it took is flushed */
 	for (i = 0; i < EFA_DP_MAX_PEERS; i++) {
 		unsigned int j;
 
 		for (j = 0; j < EFA_DP_INBOUND; j++) {
 			struct efa_inbound *in = &dp->peers[i].in[j];
 
-			if (in->used && in->qpn == qpn) {
-				in->used = false;
-				in->has_recv = false;
+			if (!in->used || in->qpn != qpn)
+				continue;
+			if (flush && in->has_recv) {
+				struct efa_cqe_info info = {
+					.q_type = EFA_IO_RECV_QUEUE,
+					.status = EFA_IO_COMP_STATUS_FLUSHED,
+					.op = EFA_IO_RDMA_WRITE,
+					.qpn = (uint16_t)qpn,
+					.req_id = in->recv.req_id,
+					.ah = EFA_IO_RX_CDESC_NO_AH,
+				};
+
+				efa_cq_post(core, qp->recv_cq, qp->recv_sub_cq, &info);
 			}
+			in->used = false;
+			in->has_recv = false;
 		}
 	}
+	if (flush)
+		return;
 	{
 		struct efa_read_stream **pp = &dp->stream_head, *prev = NULL;
 

@@ -39,5 +39,6 @@ void test_dp_flood(void);
 void test_dp_stats(void);
 void test_dp_sqd(void);
 void test_dp_fuzz(void);
+void test_dp_flush_taken_receive(void);
 
 #endif /* DP_TESTS_H */

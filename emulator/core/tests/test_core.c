@@ -548,6 +548,7 @@ int main(int argc, char **argv)
 		{ "dp_stats", test_dp_stats },
 		{ "dp_sqd", test_dp_sqd },
 		{ "dp_fuzz", test_dp_fuzz },
+		{ "dp_flush_taken_receive", test_dp_flush_taken_receive },
 		{ "dp_send_rate", test_dp_send_rate },
 	};
 	unsigned int i, ran = 0, failed_tests = 0;

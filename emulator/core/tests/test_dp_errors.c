@@ -853,3 +853,38 @@ void test_dp_fuzz(void)
 	expect_tx(&p, 5, 0);
 	pair_free(&p);
 }
+
+/* A write with immediate half received when its QP goes to error. */
+void test_dp_flush_taken_receive(void)
+{
+	struct pair p;
+	struct dp_wqe w;
+	struct fab_port *port;
+	uint8_t e[32];
+
+	pair_setup(&p, EFA_ADMIN_QP_TYPE_SRD, NULL, NULL);
+	recv_one(&p.bq, 77, DST, 64);
+	fabric_run(p.f);
+	w = write_wqe(&p, SRC, 20000, DST, 1);
+	w.imm = true;
+	dp_post_send(&p.aq, &w);
+	dp_ring_sq(&p.aq);
+	p.a->scheduled = false;
+	efa_core_process(p.a->h->core);
+	/* only the first of its three packets reaches B */
+	port = &p.f->port[1];
+	CHECK_EQ(port->count, 3);
+	efa_core_wire_receive(p.b->h->core, port->frames[port->head].data,
+			      port->frames[port->head].len);
+	port->count = 0;
+	p.b->scheduled = false;
+	efa_core_process(p.b->h->core);
+	CHECK(!dp_poll(&p.bcq, e));
+	CHECK_EQ(dp_qp_modify(&p.bq, EFA_ADMIN_QP_STATE_ERR), EFA_ADMIN_SUCCESS);
+	fabric_run(p.f);
+	CHECK(dp_poll(&p.bcq, e));
+	CHECK_EQ(le16(e), 77);
+	CHECK_EQ(cqe_status(e), EFA_IO_COMP_STATUS_FLUSHED);
+	CHECK(!dp_poll(&p.bcq, e));
+	pair_free(&p);
+}
