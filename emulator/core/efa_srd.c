@@ -366,8 +366,28 @@ static struct efa_msg *answered(struct efa_core *core, const struct efa_wire_hdr
 	return m;
 }
 
+/* What a responder may refuse with; anything else is a broken answer. */
+static bool refusal(uint8_t status)
+{
+	switch (status) {
+	case EFA_IO_COMP_STATUS_REMOTE_ERROR_BAD_ADDRESS:
+	case EFA_IO_COMP_STATUS_REMOTE_ERROR_ABORT:
+	case EFA_IO_COMP_STATUS_REMOTE_ERROR_BAD_DEST_QPN:
+	case EFA_IO_COMP_STATUS_REMOTE_ERROR_RNR:
+	case EFA_IO_COMP_STATUS_REMOTE_ERROR_BAD_LENGTH:
+	case EFA_IO_COMP_STATUS_REMOTE_ERROR_UNKNOWN_PEER:
+	case EFA_IO_COMP_STATUS_REMOTE_ERROR_FEATURE_MISMATCH:
+	case EFA_WIRE_STATUS_BUSY:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void refused(struct efa_core *core, struct efa_msg *m, uint8_t status)
 {
+	if (!refusal(status))
+		status = EFA_IO_COMP_STATUS_REMOTE_ERROR_BAD_STATUS;
 	if (status == EFA_WIRE_STATUS_BUSY) {
 		backoff(core, m);
 	} else if (status == EFA_IO_COMP_STATUS_REMOTE_ERROR_RNR && m->rnr_left) {

@@ -40,5 +40,6 @@ void test_dp_stats(void);
 void test_dp_sqd(void);
 void test_dp_fuzz(void);
 void test_dp_flush_taken_receive(void);
+void test_dp_bad_answer(void);
 
 #endif /* DP_TESTS_H */

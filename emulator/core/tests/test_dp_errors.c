@@ -888,3 +888,39 @@ void test_dp_flush_taken_receive(void)
 	CHECK(!dp_poll(&p.bcq, e));
 	pair_free(&p);
 }
+
+/* An answer with a status no responder gives fails the request as BAD_STATUS. */
+void test_dp_bad_answer(void)
+{
+	struct efa_wire_hdr h;
+	uint8_t frame[EFA_WIRE_HEADERS];
+	struct pair p;
+	struct dp_wqe w;
+	size_t len;
+
+	pair_setup(&p, EFA_ADMIN_QP_TYPE_SRD, NULL, NULL);
+	p.f->drop_all = true;
+	w = send_wqe(&p, SRC, 10, 1);
+	post(&p, &w);
+	memset(&h, 0, sizeof(h));
+	h.op = EFA_WIRE_SRD_RESP;
+	h.flags = EFA_WIRE_F_LAST;
+	memcpy(h.dst_addr, p.a->cfg.addr, 16);
+	memcpy(h.src_addr, p.b->cfg.addr, 16);
+	h.dst_qpn = (uint16_t)p.aq.qpn;
+	h.src_qpn = (uint16_t)p.bq.qpn;
+	/* the first message on the channel, the QP's first slot */
+	h.status = 200;
+	h.cookie = 1;
+	len = efa_wire_encode(frame, &h, NULL);
+	efa_core_wire_receive(p.a->h->core, frame, len);
+	fabric_run(p.f);
+	/* another slot: stale */
+	CHECK_EQ(p.a->drops[EFA_WIRE_DROP_STALE], 1);
+	h.cookie = 0;
+	len = efa_wire_encode(frame, &h, NULL);
+	efa_core_wire_receive(p.a->h->core, frame, len);
+	fabric_run(p.f);
+	expect_tx(&p, 1, EFA_IO_COMP_STATUS_REMOTE_ERROR_BAD_STATUS);
+	pair_free(&p);
+}
