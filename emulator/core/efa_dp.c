@@ -156,6 +156,7 @@ static bool qp_work(struct efa_core *core, uint32_t qpn, unsigned int *budget)
 	bool worked = false;
 	struct efa_recv r;
 
+	core->dp->cur_qpn = (uint16_t)qpn;
 	if (qp->state == EFA_ADMIN_QP_STATE_ERR) {
 		while (*budget && efa_rq_peek(core, qpn, &r) == 1) {
 			struct efa_cqe_info info = {
@@ -311,6 +312,7 @@ static bool rx_one(struct efa_core *core)
 	efa_dp_trace(core, EFA_TRACE_FRAME_RX, hdr.dst_qpn, f->len,
 		     (uint64_t)hdr.op << 32 | hdr.pkt_id);
 	dp->answer_pending = false;
+	dp->cur_qpn = hdr.dst_qpn;
 	efa_srd_receive(core, &hdr, payload);
 	rx_pop(dp);
 	if (dp->answer_pending) {

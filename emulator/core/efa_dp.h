@@ -207,6 +207,8 @@ struct efa_dp {
 	struct efa_wire_hdr answer;
 	/* the last channel looked up */
 	uint16_t last_peer;
+	/* the QP being worked for, to name in DMA failure traces */
+	uint16_t cur_qpn;
 	/* scratch: one packet's payload being built */
 	uint8_t payload[EFA_CORE_WIRE_MAX_FRAME];
 };

@@ -15,7 +15,7 @@ int efa_dma_read(struct efa_core *core, uint64_t addr, void *buf, size_t len)
 	if (!len)
 		return 0;
 	if (core->ops->dma_read(core->opaque, addr, buf, len)) {
-		efa_dp_trace(core, EFA_TRACE_DMA_FAIL, 0, (uint32_t)len, addr);
+		efa_dp_trace(core, EFA_TRACE_DMA_FAIL, core->dp->cur_qpn, (uint32_t)len, addr);
 		return -1;
 	}
 	return 0;
@@ -26,7 +26,7 @@ int efa_dma_write(struct efa_core *core, uint64_t addr, const void *buf, size_t 
 	if (!len)
 		return 0;
 	if (core->ops->dma_write(core->opaque, addr, buf, len)) {
-		efa_dp_trace(core, EFA_TRACE_DMA_FAIL, 0, (uint32_t)len, addr);
+		efa_dp_trace(core, EFA_TRACE_DMA_FAIL, core->dp->cur_qpn, (uint32_t)len, addr);
 		return -1;
 	}
 	return 0;

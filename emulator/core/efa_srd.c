@@ -838,6 +838,7 @@ bool efa_srd_streams_tx(struct efa_core *core, unsigned int *budget)
 
 		if (!efa_dp_can_send(core, p->addr, false))
 			break;
+		dp->cur_qpn = s->resp_qpn;
 		if (chunk > pkt_max(core))
 			chunk = pkt_max(core);
 		memset(&hdr, 0, sizeof(hdr));
