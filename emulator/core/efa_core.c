@@ -245,7 +245,7 @@ static const char *config_problem(const struct efa_core_config *cfg)
 	if (cfg->aenq_supported_groups & ~((1u << EFA_ADMIN_AENQ_GROUPS_NUM) - 2))
 		return "unknown AENQ group in the supported set";
 	if (cfg->mtu > EFA_DP_MAX_PAYLOAD)
-		return "mtu must fit one frame (at most 16286 bytes)";
+		return "mtu must fit one frame (at most 16282 bytes)";
 	if (cfg->max_sq_depth > 0x8000 || cfg->max_rq_depth > 0x8000)
 		return "max-sq-depth and max-rq-depth must be at most 32768 (16-bit doorbells)";
 	if (cfg->max_wr_recv_sges > EFA_DP_MAX_RECV_SGE)

@@ -106,6 +106,8 @@ void efa_dp_reset(struct efa_core *core)
 	dp->timed = NULL;
 	dp->answer_pending = false;
 	memset(&dp->stats, 0, sizeof(dp->stats));
+	/* a new incarnation, drawn when the first frame goes (no op runs here) */
+	dp->epoch_drawn = false;
 	memset(core->cq_sub_pc, 0,
 	       (size_t)(core->cfg.max_cq ? core->cfg.max_cq : 1) * core->cfg.sub_cqs_per_cq *
 	       sizeof(uint32_t));
@@ -238,8 +240,16 @@ void efa_dp_send(struct efa_core *core, const struct efa_wire_hdr *hdr,
 			     EFA_WIRE_DROP_RX_FULL);
 		return;
 	}
+	if (!dp->epoch_drawn) {
+		/* peers forget what they kept of the last one */
+		dp->epoch = dp->epoch * 2654435761u + 1 +
+			    (core->ops->now_ns ? (uint32_t)(core->ops->now_ns(core->opaque) >> 10) : 0);
+		dp->epoch_drawn = true;
+	}
 	f = &q->frames[(q->head + q->count) % q->size];
 	f->len = (uint32_t)efa_wire_encode(f->data, hdr, payload);
+	/* every frame says which incarnation of this device sent it */
+	efa_wire_set_epoch(f->data, dp->epoch);
 	q->count++;
 	dp->stats.tx_pkts++;
 	dp->stats.tx_bytes += f->len;

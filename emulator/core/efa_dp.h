@@ -161,6 +161,7 @@ struct efa_peer {
 	bool used;
 	bool heard;			/* a frame from it arrived */
 	uint8_t addr[16];
+	uint32_t epoch;			/* its incarnation, once heard */
 	uint32_t next_msg_id;
 	uint32_t next_pkt_id;
 	uint32_t refs;			/* messages naming it */
@@ -201,6 +202,8 @@ struct efa_dp {
 	uint64_t scanned_tick;
 	bool timer_armed;
 	uint32_t ah_gen;
+	uint32_t epoch;			/* this device's incarnation */
+	bool epoch_drawn;
 	struct efa_dp_stats stats;
 	/* the answer a received request asked for, sent once its slot is free */
 	bool answer_pending;

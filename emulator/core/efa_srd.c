@@ -628,12 +628,16 @@ static uint8_t rdma_target(struct efa_core *core, const struct efa_wire_hdr *hdr
 	return EFA_IO_COMP_STATUS_OK;
 }
 
-static struct efa_inbound *inbound_find(struct efa_peer *p, uint32_t msg_id)
+/* The write in progress of msg_id; one silent for the timeout is gone. */
+static struct efa_inbound *inbound_find(struct efa_core *core, struct efa_peer *p,
+					uint32_t msg_id)
 {
+	uint64_t stale = ms_ticks(core->cfg.srd_timeout_ms);
 	unsigned int i;
 
 	for (i = 0; i < EFA_DP_INBOUND; i++)
-		if (p->in[i].used && p->in[i].msg_id == msg_id)
+		if (p->in[i].used && p->in[i].msg_id == msg_id &&
+		    core->dp->tick - p->in[i].tick <= stale)
 			return &p->in[i];
 	return NULL;
 }
@@ -679,6 +683,16 @@ static struct efa_inbound *inbound_alloc(struct efa_core *core, struct efa_peer 
 	return victim;
 }
 
+/* A peer reset: the writes it had in progress here will never finish. */
+static void peer_restarted(struct efa_core *core, struct efa_peer *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < EFA_DP_INBOUND; i++)
+		if (p->in[i].used)
+			inbound_drop(core, &p->in[i]);
+}
+
 static void write_in(struct efa_core *core, const struct efa_wire_hdr *hdr,
 		     const uint8_t *payload, int peer)
 {
@@ -710,7 +724,7 @@ static void write_in(struct efa_core *core, const struct efa_wire_hdr *hdr,
 		memset(in, 0, sizeof(*in));
 		in->qpn = hdr->dst_qpn;
 	} else {
-		in = inbound_find(p, hdr->msg_id);
+		in = inbound_find(core, p, hdr->msg_id);
 		if (in && in->attempt != hdr->attempt) {
 			/* a resend: starts over, keeping the receive it took */
 			in->attempt = hdr->attempt;
@@ -892,8 +906,13 @@ void efa_srd_receive(struct efa_core *core, const struct efa_wire_hdr *hdr,
 	bool taken = true;
 
 	if (peer >= 0) {
-		core->dp->peers[peer].heard = true;
-		core->dp->peers[peer].last_tick = core->dp->tick;
+		struct efa_peer *p = &core->dp->peers[peer];
+
+		if (p->heard && p->epoch != hdr->epoch)
+			peer_restarted(core, p);
+		p->heard = true;
+		p->epoch = hdr->epoch;
+		p->last_tick = core->dp->tick;
 	}
 	if (efa_id_valid(core, EFA_OBJ_QP, hdr->dst_qpn)) {
 		struct efa_dp_stats *q = &core->qps[hdr->dst_qpn].dp.stats;

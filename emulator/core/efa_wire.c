@@ -29,7 +29,8 @@ enum {
 	OFF_IMM = 68,
 	OFF_RKEY = 72,
 	OFF_REMOTE_ADDR = 76,
-	OFF_END = 84,
+	OFF_EPOCH = 84,
+	OFF_END = 88,
 };
 _Static_assert(OFF_END == EFA_WIRE_HDR_LEN, "header layout");
 
@@ -102,9 +103,15 @@ size_t efa_wire_encode(uint8_t *frame, const struct efa_wire_hdr *hdr,
 	put32(h + OFF_IMM, hdr->imm);
 	put32(h + OFF_RKEY, hdr->rkey);
 	put64(h + OFF_REMOTE_ADDR, hdr->remote_addr);
+	put32(h + OFF_EPOCH, hdr->epoch);
 	if (hdr->payload_len)
 		memcpy(h + EFA_WIRE_HDR_LEN, payload, hdr->payload_len);
 	return EFA_WIRE_HEADERS + hdr->payload_len;
+}
+
+void efa_wire_set_epoch(uint8_t *frame, uint32_t epoch)
+{
+	put32(frame + EFA_WIRE_ETH_LEN + OFF_EPOCH, epoch);
 }
 
 bool efa_wire_decode(const uint8_t *frame, size_t len, struct efa_wire_hdr *hdr,
@@ -135,6 +142,7 @@ bool efa_wire_decode(const uint8_t *frame, size_t len, struct efa_wire_hdr *hdr,
 	hdr->imm = get32(h + OFF_IMM);
 	hdr->rkey = get32(h + OFF_RKEY);
 	hdr->remote_addr = get64(h + OFF_REMOTE_ADDR);
+	hdr->epoch = get32(h + OFF_EPOCH);
 	/* Ethernet pads short frames: trailing bytes past the payload are fine */
 	if (hdr->payload_len > len - EFA_WIRE_HEADERS)
 		return false;

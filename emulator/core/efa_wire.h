@@ -10,9 +10,10 @@
  * A device identifies itself and its peers by the 16-byte address (GID),
  * never by MAC.  Every frame names its sender's and receiver's QP, so the
  * receiver needs no per-connection setup; SRD frames also carry a message
- * id and a packet id on the per-peer channel, and the attempt of the
- * message, so loss, reordering, duplicates and retransmission can be told
- * apart without reshaping the format.  docs/architecture.md draws it.
+ * id and a packet id on the per-peer channel, the attempt of the message
+ * and the sender's incarnation (epoch), so loss, reordering, duplicates,
+ * retransmission and a peer that restarted can be told apart without
+ * reshaping the format.  docs/architecture.md draws it.
  */
 #ifndef EFA_WIRE_H
 #define EFA_WIRE_H
@@ -23,7 +24,7 @@
 
 #define EFA_WIRE_VERSION	1
 #define EFA_WIRE_ETH_LEN	14
-#define EFA_WIRE_HDR_LEN	84
+#define EFA_WIRE_HDR_LEN	88
 #define EFA_WIRE_HEADERS	(EFA_WIRE_ETH_LEN + EFA_WIRE_HDR_LEN)
 
 enum efa_wire_op {
@@ -83,6 +84,11 @@ struct efa_wire_hdr {
 	/* RDMA: the remote buffer (its start, for the whole message) */
 	uint32_t rkey;
 	uint64_t remote_addr;
+	/*
+	 * The sender's incarnation, new at each reset: a peer's message ids
+	 * start over with it, so what the receiver kept of them goes.
+	 */
+	uint32_t epoch;
 };
 
 /*
@@ -97,6 +103,8 @@ size_t efa_wire_encode(uint8_t *frame, const struct efa_wire_hdr *hdr,
  */
 bool efa_wire_decode(const uint8_t *frame, size_t len, struct efa_wire_hdr *hdr,
 		     const uint8_t **payload);
+/* Set the epoch of an encoded frame. */
+void efa_wire_set_epoch(uint8_t *frame, uint32_t epoch);
 /* The MAC a device of this address uses (locally administered, unicast). */
 void efa_wire_mac(const uint8_t addr[16], uint8_t mac[6]);
 

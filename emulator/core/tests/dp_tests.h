@@ -41,5 +41,6 @@ void test_dp_sqd(void);
 void test_dp_fuzz(void);
 void test_dp_flush_taken_receive(void);
 void test_dp_bad_answer(void);
+void test_dp_peer_restart(void);
 
 #endif /* DP_TESTS_H */

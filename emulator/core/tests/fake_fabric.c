@@ -192,18 +192,24 @@ struct fabric *fabric_new(int ndev, const struct efa_core_config *cfg)
 		d->llq_size = efa_core_mem_bar_size(&d->cfg);
 		d->llq = calloc(1, d->llq_size);
 		efa_core_attach_llq(d->h->core, d->llq, d->llq_size);
-		CHECK_EQ(drv_reset(d->h), 0);
-		drv_admin_init(d->h, 32, 16, 0);
-		d->pd = simple(d->h, EFA_ADMIN_ALLOC_PD);
-		d->uar = simple(d->h, EFA_ADMIN_ALLOC_UAR);
-		d->eqn = create_eq(d);
-		CHECK_EQ(dp_reg_mr(d, DATA_IOVA, DATA_PAGES,
-				   EFA_ADMIN_REG_MR_CMD_LOCAL_WRITE_ENABLE_MASK |
-				   EFA_ADMIN_REG_MR_CMD_REMOTE_WRITE_ENABLE_MASK |
-				   EFA_ADMIN_REG_MR_CMD_REMOTE_READ_ENABLE_MASK, &d->key, 0),
-			 EFA_ADMIN_SUCCESS);
+		dp_dev_reset(d);
 	}
 	return f;
+}
+
+void dp_dev_reset(struct dp_dev *d)
+{
+	CHECK_EQ(drv_reset(d->h), 0);
+	drv_admin_init(d->h, 32, 16, 0);
+	d->cqs = d->qps = 0;
+	d->pd = simple(d->h, EFA_ADMIN_ALLOC_PD);
+	d->uar = simple(d->h, EFA_ADMIN_ALLOC_UAR);
+	d->eqn = create_eq(d);
+	CHECK_EQ(dp_reg_mr(d, DATA_IOVA, DATA_PAGES,
+			   EFA_ADMIN_REG_MR_CMD_LOCAL_WRITE_ENABLE_MASK |
+			   EFA_ADMIN_REG_MR_CMD_REMOTE_WRITE_ENABLE_MASK |
+			   EFA_ADMIN_REG_MR_CMD_REMOTE_READ_ENABLE_MASK, &d->key, 0),
+		 EFA_ADMIN_SUCCESS);
 }
 
 void fabric_free(struct fabric *f)

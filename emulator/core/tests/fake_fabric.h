@@ -75,6 +75,8 @@ struct fabric {
  * EQ and the data MR */
 struct fabric *fabric_new(int ndev, const struct efa_core_config *cfg);
 void fabric_free(struct fabric *f);
+/* device reset, then the PD, UAR, EQ and data MR again (objects are gone) */
+void dp_dev_reset(struct dp_dev *d);
 /* Run bottom halves and deliver frames until nothing moves. */
 void fabric_run(struct fabric *f);
 /* n ticks of the data-path timer on every device that armed it, running

@@ -550,6 +550,7 @@ int main(int argc, char **argv)
 		{ "dp_fuzz", test_dp_fuzz },
 		{ "dp_flush_taken_receive", test_dp_flush_taken_receive },
 		{ "dp_bad_answer", test_dp_bad_answer },
+		{ "dp_peer_restart", test_dp_peer_restart },
 		{ "dp_send_rate", test_dp_send_rate },
 	};
 	unsigned int i, ran = 0, failed_tests = 0;

@@ -924,3 +924,37 @@ void test_dp_bad_answer(void)
 	expect_tx(&p, 1, EFA_IO_COMP_STATUS_REMOTE_ERROR_BAD_STATUS);
 	pair_free(&p);
 }
+
+/*
+ * A requester that restarts counts its message ids from 0 again: what the
+ * responder kept of the old incarnation's messages must not catch the new
+ * ones.
+ */
+void test_dp_peer_restart(void)
+{
+	struct dp_cq_args ca = { 0 };
+	struct dp_qp_args qa = { .type = EFA_ADMIN_QP_TYPE_SRD };
+	struct pair p;
+	struct dp_wqe w;
+
+	pair_setup(&p, EFA_ADMIN_QP_TYPE_SRD, NULL, NULL);
+	/* a two-packet write with immediate refused for want of a receive */
+	w = write_wqe(&p, SRC, 10000, DST, 1);
+	w.imm = true;
+	post(&p, &w);
+	expect_tx(&p, 1, EFA_IO_COMP_STATUS_REMOTE_ERROR_RNR);
+	/* A resets and comes back; the same message id, now with a receive */
+	dp_dev_reset(p.a);
+	CHECK_EQ(dp_cq_create(p.a, &ca, &p.acq), EFA_ADMIN_SUCCESS);
+	CHECK_EQ(dp_qp_create(p.a, &qa, &p.acq, &p.acq, &p.aq), EFA_ADMIN_SUCCESS);
+	p.ah_ab = dp_ah(p.a, p.b);
+	recv_one(&p.bq, 9, DATA_IOVA + 0x300000, 16);
+	dp_fill(p.a, SRC, 10000, 3);
+	w = write_wqe(&p, SRC, 10000, DST, 2);
+	w.imm = true;
+	w.sge[0].lkey = p.a->key;
+	post(&p, &w);
+	expect_tx(&p, 2, 0);
+	CHECK(dp_check(p.b, DST, 10000, 3));
+	pair_free(&p);
+}
