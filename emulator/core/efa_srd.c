@@ -683,7 +683,15 @@ static struct efa_inbound *inbound_alloc(struct efa_core *core, struct efa_peer 
 	return victim;
 }
 
-/* A peer reset: the writes it had in progress here will never finish. */
+static void streams_drop(struct efa_core *core, bool (*match)(const struct efa_read_stream *s,
+								 uint32_t v), uint32_t v);
+
+static bool stream_of_peer(const struct efa_read_stream *s, uint32_t peer)
+{
+	return s->peer == peer;
+}
+
+/* A peer reset: what it had in progress here will never finish. */
 static void peer_restarted(struct efa_core *core, struct efa_peer *p)
 {
 	unsigned int i;
@@ -691,6 +699,7 @@ static void peer_restarted(struct efa_core *core, struct efa_peer *p)
 	for (i = 0; i < EFA_DP_INBOUND; i++)
 		if (p->in[i].used)
 			inbound_drop(core, &p->in[i]);
+	streams_drop(core, stream_of_peer, (uint32_t)(p - core->dp->peers));
 }
 
 static void write_in(struct efa_core *core, const struct efa_wire_hdr *hdr,
@@ -955,6 +964,35 @@ void efa_srd_receive(struct efa_core *core, const struct efa_wire_hdr *hdr,
 
 /* ---- QPs going away ------------------------------------------------------ */
 
+/* End the read streams match() picks, unanswered. */
+static void streams_drop(struct efa_core *core, bool (*match)(const struct efa_read_stream *s,
+								 uint32_t v), uint32_t v)
+{
+	struct efa_dp *dp = core->dp;
+	struct efa_read_stream **pp = &dp->stream_head, *prev = NULL;
+
+	while (*pp) {
+		struct efa_read_stream *s = *pp;
+
+		if (!match(s, v)) {
+			prev = s;
+			pp = &s->next;
+			continue;
+		}
+		*pp = s->next;
+		if (dp->stream_tail == s)
+			dp->stream_tail = prev;
+		s->used = false;
+		s->next = NULL;
+		dp->peers[s->peer].refs--;
+	}
+}
+
+static bool stream_of_qp(const struct efa_read_stream *s, uint32_t qpn)
+{
+	return s->resp_qpn == qpn;
+}
+
 void efa_srd_qp_stop(struct efa_core *core, uint32_t qpn, bool flush)
 {
 	struct efa_qp *qp = &core->qps[qpn];
@@ -1006,25 +1044,7 @@ void efa_srd_qp_stop(struct efa_core *core, uint32_t qpn, bool flush)
 	}
 	if (flush)
 		return;
-	{
-		struct efa_read_stream **pp = &dp->stream_head, *prev = NULL;
-
-		while (*pp) {
-			struct efa_read_stream *s = *pp;
-
-			if (s->resp_qpn != qpn) {
-				prev = s;
-				pp = &s->next;
-				continue;
-			}
-			*pp = s->next;
-			if (dp->stream_tail == s)
-				dp->stream_tail = prev;
-			s->used = false;
-			s->next = NULL;
-			dp->peers[s->peer].refs--;
-		}
-	}
+	streams_drop(core, stream_of_qp, qpn);
 }
 
 void efa_srd_reset(struct efa_core *core)

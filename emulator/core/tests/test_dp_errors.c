@@ -956,5 +956,33 @@ void test_dp_peer_restart(void)
 	post(&p, &w);
 	expect_tx(&p, 2, 0);
 	CHECK(dp_check(p.b, DST, 10000, 3));
+
+	/* a 2 MiB read being answered when its requester restarts: B stops */
+	w = write_wqe(&p, SRC, 2u << 20, DST, 3);
+	w.op = EFA_IO_RDMA_READ;
+	w.sge[0].lkey = p.a->key;
+	dp_post_send(&p.aq, &w);
+	dp_ring_sq(&p.aq);
+	p.a->scheduled = false;
+	efa_core_process(p.a->h->core);
+	efa_core_wire_receive(p.b->h->core, p.f->port[1].frames[p.f->port[1].head].data,
+			      p.f->port[1].frames[p.f->port[1].head].len);
+	p.f->port[1].count = 0;
+	p.b->scheduled = false;
+	efa_core_process(p.b->h->core);
+	CHECK(p.b->scheduled);		/* more of the read to send */
+	dp_dev_reset(p.a);
+	CHECK_EQ(dp_cq_create(p.a, &ca, &p.acq), EFA_ADMIN_SUCCESS);
+	CHECK_EQ(dp_qp_create(p.a, &qa, &p.acq, &p.acq, &p.aq), EFA_ADMIN_SUCCESS);
+	p.ah_ab = dp_ah(p.a, p.b);
+	p.f->port[0].count = 0;
+	recv_one(&p.bq, 10, DATA_IOVA + 0x300000, 16);
+	w = send_wqe(&p, SRC, 8, 4);
+	dp_post_send(&p.aq, &w);
+	dp_ring_sq(&p.aq);
+	fabric_run(p.f);
+	expect_tx(&p, 4, 0);
+	/* B stopped the read (235 packets) once it heard A's new incarnation */
+	CHECK(p.b->traces[EFA_TRACE_FRAME_TX] < 200);
 	pair_free(&p);
 }
