@@ -15,6 +15,7 @@ void test_dp_sub_cqs(void);
 void test_dp_req_id_64(void);
 void test_dp_cq_event(void);
 void test_dp_send_rate(void);
+void test_dp_virtual_cq(void);
 void test_dp_rdma_write(void);
 void test_dp_rdma_write_imm(void);
 void test_dp_unsolicited_write(void);

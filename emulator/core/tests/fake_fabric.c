@@ -339,6 +339,16 @@ int dp_cq_create(struct dp_dev *d, const struct dp_cq_args *a, struct dp_cq *cq)
 		cmd->cq_caps_1 = EFA_ADMIN_CREATE_CQ_CMD_INTERRUPT_MODE_ENABLED_MASK;
 		cmd->eqn = htole16(d->eqn);
 	}
+	cq->virt = a->virt;
+	if (a->virt) {
+		uint32_t i, size = (uint32_t)cq->depth * cq->entry_size * cq->subs;
+
+		for (i = 0; i < size; i++)
+			*dp_data(d, a->virt + i) = 0;
+		cmd->cq_caps_1 |= EFA_ADMIN_CREATE_CQ_CMD_VIRT_MASK;
+		cmd->l_key = htole32(d->key);
+		cq->ring = a->virt;
+	}
 	cmd->cq_caps_2 = (cq->entry_size / 4) |
 			 (a->src_addr ? EFA_ADMIN_CREATE_CQ_CMD_SET_SRC_ADDR_MASK : 0);
 	cmd->cq_depth = htole16(cq->depth);
@@ -360,8 +370,10 @@ bool dp_poll(struct dp_cq *cq, uint8_t *out)
 	for (i = 0; i < cq->subs; i++) {
 		uint16_t s = (uint16_t)((cq->next + i) % cq->subs);
 		uint32_t idx = cq->cc[s] % cq->depth;
-		uint8_t *e = guest_ptr(cq->d->h, cq->ring + ((uint64_t)s * cq->depth + idx) *
-					       cq->entry_size);
+		uint64_t off = ((uint64_t)s * cq->depth + idx) * cq->entry_size;
+		/* an entry never crosses a page: one translation is enough */
+		uint8_t *e = cq->virt ? dp_data(cq->d, cq->virt + off) :
+					guest_ptr(cq->d->h, cq->ring + off);
 		uint8_t phase = !((cq->cc[s] / cq->depth) & 1);
 
 		if ((e[3] & EFA_IO_CDESC_COMMON_PHASE_MASK) != phase)

@@ -101,6 +101,7 @@ struct dp_cq {
 	uint32_t total;
 	uint16_t next;
 	uint32_t db;		/* doorbell offset in BAR4 */
+	uint64_t virt;		/* the ring's IOVA in the data MR, if virtual */
 };
 
 struct dp_cq_args {
@@ -108,6 +109,7 @@ struct dp_cq_args {
 	uint8_t entry_size;
 	bool interrupts;
 	bool src_addr;
+	uint64_t virt;		/* nonzero: the ring at this IOVA of the data MR */
 };
 int dp_cq_create(struct dp_dev *d, const struct dp_cq_args *a, struct dp_cq *cq);
 /* the next CQE (entry_size bytes into out); false if none */

@@ -524,6 +524,7 @@ int main(int argc, char **argv)
 		{ "dp_sub_cqs", test_dp_sub_cqs },
 		{ "dp_req_id_64", test_dp_req_id_64 },
 		{ "dp_cq_event", test_dp_cq_event },
+		{ "dp_virtual_cq", test_dp_virtual_cq },
 		{ "dp_rdma_write", test_dp_rdma_write },
 		{ "dp_rdma_write_imm", test_dp_rdma_write_imm },
 		{ "dp_unsolicited_write", test_dp_unsolicited_write },

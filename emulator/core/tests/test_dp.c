@@ -434,3 +434,25 @@ void test_dp_send_rate(void)
 	       done / s);
 	pair_free(&p);
 }
+
+/* A CQ ring by IOVA in an MR (virt): every entry through the page list. */
+void test_dp_virtual_cq(void)
+{
+	struct dp_cq_args ca = { .depth = 256, .virt = DATA_IOVA + 0x500000 };
+	struct pair p;
+	unsigned int i;
+
+	pair_setup(&p, EFA_ADMIN_QP_TYPE_SRD, NULL, &ca);
+	/* 300 receives: past a wrap of the 256-entry sub-CQ, over 4 pages */
+	for (i = 0; i < 300; i++) {
+		struct dp_wqe w = send_wqe(&p, SRC, 4, i);
+
+		recv_one(&p.bq, (uint16_t)i, DST, 16);
+		dp_post_send(&p.aq, &w);
+		dp_ring_sq(&p.aq);
+		fabric_run(p.f);
+		check_rx_cqe(&p.bcq, NULL, p.bq.qpn, (uint16_t)i, 4, p.aq.qpn, p.ah_ba);
+		check_tx_cqe(&p.acq, p.aq.qpn, i, 0);
+	}
+	pair_free(&p);
+}
