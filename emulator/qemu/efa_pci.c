@@ -8,11 +8,21 @@
  *   BAR0  32-bit MMIO, EFA_CORE_REG_BAR_SIZE: registers (efa_core_reg_*),
  *         MSI-X table at EFA_CORE_MSIX_TABLE_OFFSET, PBA at
  *         EFA_CORE_MSIX_PBA_OFFSET
- *   BAR2  64-bit prefetchable: LLQ memory, RAM-backed for now
+ *   BAR2  64-bit prefetchable: LLQ memory, RAM the guest writes WQEs into
+ *         and the core reads them from (efa_core_attach_llq)
  *   BAR4  32-bit MMIO: doorbells (efa_core_db_write)
  *
- * and fills in struct efa_core_ops with QEMU's DMA, MSI-X, timer, clock and
- * logging.  Configuration defaults come only from efa_core_config_init():
+ * and fills in struct efa_core_ops with QEMU's DMA, MSI-X, timers, clock,
+ * logging, tracing and network.  With "netdev=" the device is a QEMU NIC
+ * whose frames (EtherType EFA_CORE_ETHERTYPE) go to and come from that
+ * netdev, a hub port normally; without one it reaches only itself.
+ *
+ * The data path's work runs in one bottom half (efa_dp_bh): doorbells,
+ * received frames, the data-path timer and the network's "drained" callback
+ * only queue work in the core and schedule it.  So the core never runs
+ * inside itself, and a frame is never sent from inside a receive callback
+ * or an MMIO handler: a hub delivers synchronously, and two devices on one
+ * hub would otherwise call each other's cores recursively.  Configuration defaults come only from efa_core_config_init():
  * the properties that mirror struct efa_core_config fields get it as their
  * default at class init, so "-device efa,help" shows the real values.
  *
@@ -33,6 +43,7 @@
 #include "sysemu/sysemu.h"
 #include "qom/object.h"
 #include "qemu/bitmap.h"
+#include "net/net.h"
 /* our events are in hw/misc/trace-events (emulator/qemu/trace-events) */
 #include "trace/trace-hw_misc.h"
 
@@ -73,6 +84,20 @@ struct EfaPciState {
     uint16_t msix_vectors;      /* vectors set up and in use */
 
     QEMUTimer *timer;
+    /* the data path: its work, its timer, its network */
+    QEMUBH *dp_bh;
+    QEMUTimer *dp_timer;
+    NICConf conf;
+    NICState *nic;              /* NULL without a netdev */
+    /*
+     * The network queued our last frame (qemu_send_packet_async returned
+     * 0): send nothing more until its sent callback says it drained.
+     */
+    bool tx_blocked;
+    /* that callback came; tell the core from the bottom half */
+    bool tx_drained;
+    /* we refused a frame: flush the queue once the core can take more */
+    bool rx_refused;
     /* rewrites the objects file after a burst of changes */
     QEMUBH *objects_bh;
     Notifier exit_notifier;
@@ -361,6 +386,108 @@ static void efa_op_admin_done(void *opaque, const struct efa_admin_aq_entry *e,
     }
 }
 
+/* ---- data path: network, bottom half, timer, tracing ----------------- */
+
+/*
+ * The network delivered the frame it had queued (or dropped it, on reset or
+ * unplug).  This can run inside another device's call, or inside our own
+ * qemu_send_packet_async (QEMU flushes queues there), so it only notes it.
+ */
+static void efa_net_sent(NetClientState *nc, ssize_t len)
+{
+    EfaPciState *s = qemu_get_nic_opaque(nc);
+
+    trace_efa_net_drained(len);
+    s->tx_blocked = false;
+    s->tx_drained = true;
+    qemu_bh_schedule(s->dp_bh);
+}
+
+static bool efa_op_wire_send(void *opaque, const void *frame, size_t len)
+{
+    EfaPciState *s = opaque;
+    ssize_t sent;
+
+    if (!s->nic) {
+        /* no netdev: nobody out there to reach */
+        trace_efa_net_tx(len, "dropped, no netdev");
+        return true;
+    }
+    if (s->tx_blocked) {
+        return false;
+    }
+    sent = qemu_send_packet_async(qemu_get_queue(s->nic), frame, len,
+                                  efa_net_sent);
+    if (sent == 0) {
+        /* taken, but queued: the next frame waits for efa_net_sent */
+        s->tx_blocked = true;
+        trace_efa_net_tx(len, "queued");
+    } else {
+        trace_efa_net_tx(len, "sent");
+    }
+    return true;
+}
+
+static void efa_op_schedule(void *opaque)
+{
+    EfaPciState *s = opaque;
+
+    qemu_bh_schedule(s->dp_bh);
+}
+
+static void efa_op_dp_timer_arm(void *opaque, uint64_t delay_ns)
+{
+    EfaPciState *s = opaque;
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+
+    timer_mod(s->dp_timer, delay_ns > (uint64_t)(INT64_MAX - now) ?
+                           INT64_MAX : now + (int64_t)delay_ns);
+}
+
+static void efa_op_trace(void *opaque, unsigned int event, uint32_t qn,
+                         uint32_t a, uint64_t b)
+{
+    switch (event) {
+    case EFA_TRACE_SQ_DB:
+        trace_efa_dp_sq_db(qn, a);
+        break;
+    case EFA_TRACE_RQ_DB:
+        trace_efa_dp_rq_db(qn, a);
+        break;
+    case EFA_TRACE_CQ_DB:
+        trace_efa_dp_cq_db(qn, a);
+        break;
+    case EFA_TRACE_WQE:
+        trace_efa_dp_wqe(qn, a, b);
+        break;
+    case EFA_TRACE_BAD_WQE:
+        trace_efa_dp_bad_wqe(qn, a, b);
+        break;
+    case EFA_TRACE_DMA_FAIL:
+        trace_efa_dp_dma_fail(qn, a, b);
+        break;
+    case EFA_TRACE_CQE:
+        trace_efa_dp_cqe(qn, a >> 8, a & 0xff, b);
+        break;
+    case EFA_TRACE_EQE:
+        trace_efa_dp_eqe(qn, a, b);
+        break;
+    case EFA_TRACE_FRAME_TX:
+        trace_efa_dp_frame_tx(qn, a, b >> 32, (uint32_t)b);
+        break;
+    case EFA_TRACE_FRAME_RX:
+        trace_efa_dp_frame_rx(qn, a, b >> 32, (uint32_t)b);
+        break;
+    case EFA_TRACE_FRAME_DROP:
+        trace_efa_dp_frame_drop(qn, a, b);
+        break;
+    default:
+        /* a core newer than this glue: still visible */
+        trace_efa_dp_event(event, qn, a, b);
+        break;
+    }
+}
+
 static const struct efa_core_ops efa_ops = {
     .dma_read = efa_op_dma_read,
     .dma_write = efa_op_dma_write,
@@ -370,6 +497,10 @@ static const struct efa_core_ops efa_ops = {
     .guest_error = efa_op_guest_error,
     .objects_changed = efa_op_objects_changed,
     .admin_done = efa_op_admin_done,
+    .wire_send = efa_op_wire_send,
+    .schedule = efa_op_schedule,
+    .dp_timer_arm = efa_op_dp_timer_arm,
+    .trace = efa_op_trace,
 };
 
 /*
@@ -467,6 +598,84 @@ static void efa_timer_cb(void *opaque)
     efa_leave(s);
 }
 
+/*
+ * The data path's work: everything the doorbells, received frames, the
+ * timer and the network queued.  Then, if we refused frames and the core
+ * has room again, the network's queue for us is flushed, which hands them
+ * to efa_net_receive() (outside the core: it queues them and schedules us).
+ */
+static void efa_dp_bh(void *opaque)
+{
+    EfaPciState *s = opaque;
+
+    if (!efa_enter(s, "data path", 0)) {
+        return;
+    }
+    if (s->tx_drained) {
+        s->tx_drained = false;
+        efa_core_wire_writable(s->core);
+    }
+    efa_core_process(s->core);
+    efa_leave(s);
+
+    if (s->rx_refused && s->nic && efa_core_wire_can_receive(s->core)) {
+        s->rx_refused = false;
+        qemu_flush_queued_packets(qemu_get_queue(s->nic));
+    }
+}
+
+static void efa_dp_timer_cb(void *opaque)
+{
+    EfaPciState *s = opaque;
+
+    if (!efa_enter(s, "data-path timer", 0)) {
+        return;
+    }
+    efa_core_dp_timer(s->core);
+    efa_leave(s);
+}
+
+/*
+ * A frame from the netdev (a hub floods: the core drops what is not for
+ * it).  Refused while the core is full, or running: a frame that arrives
+ * from inside our own call into the core (a netdev that loops back
+ * synchronously) must not enter it.  QEMU then queues it for us until
+ * efa_dp_bh() flushes.
+ */
+static bool efa_net_can_receive(NetClientState *nc)
+{
+    EfaPciState *s = qemu_get_nic_opaque(nc);
+
+    if (!s->in_core && efa_core_wire_can_receive(s->core)) {
+        return true;
+    }
+    s->rx_refused = true;
+    return false;
+}
+
+static ssize_t efa_net_receive(NetClientState *nc, const uint8_t *buf,
+                               size_t len)
+{
+    EfaPciState *s = qemu_get_nic_opaque(nc);
+
+    if (!efa_net_can_receive(nc)) {
+        trace_efa_net_rx(len, "refused");
+        return 0;
+    }
+    trace_efa_net_rx(len, "taken");
+    efa_enter(s, "frame", 0);
+    efa_core_wire_receive(s->core, buf, len);
+    efa_leave(s);
+    return len;
+}
+
+static NetClientInfo efa_net_info = {
+    .type = NET_CLIENT_DRIVER_NIC,
+    .size = sizeof(NICState),
+    .can_receive = efa_net_can_receive,
+    .receive = efa_net_receive,
+};
+
 /* ---- properties set explicitly ------------------------------------------ */
 
 /*
@@ -550,6 +759,8 @@ static Property efa_pci_properties[] = {
     EFA_CFG_PROP("max-uar", max_uar, 32),
     EFA_CFG_PROP("mr-page-budget", mr_page_budget, 64),
     EFA_CFG_PROP("cq-doorbell", cq_doorbell, 8),
+    /* the network: "netdev" and "mac" */
+    DEFINE_NIC_PROPERTIES(EfaPciState, conf),
     DEFINE_PROP_END_OF_LIST(),
 };
 QEMU_BUILD_BUG_ON(ARRAY_SIZE(efa_pci_properties) > EFA_PCI_MAX_PROPS);
@@ -718,6 +929,9 @@ static void efa_pci_realize(PCIDevice *pdev, Error **errp)
     s->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, efa_timer_cb, s);
     s->objects_bh = qemu_bh_new_guarded(efa_objects_bh, s,
                                         &DEVICE(s)->mem_reentrancy_guard);
+    s->dp_bh = qemu_bh_new_guarded(efa_dp_bh, s,
+                                   &DEVICE(s)->mem_reentrancy_guard);
+    s->dp_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, efa_dp_timer_cb, s);
     s->core = efa_core_new(&s->cfg, &efa_ops, s, &why);
     if (!s->core) {
         error_setg(errp, "efa: %s", why ? why : "invalid configuration");
@@ -761,12 +975,23 @@ static void efa_pci_realize(PCIDevice *pdev, Error **errp)
                      PCI_BASE_ADDRESS_MEM_TYPE_64 |
                      PCI_BASE_ADDRESS_MEM_PREFETCH,
                      &s->mem_bar);
+    efa_core_attach_llq(s->core, memory_region_get_ram_ptr(&s->mem_bar),
+                        mem_size);
 
     db_size = efa_core_db_bar_size(cfg);
     memory_region_init_io(&s->db_bar, OBJECT(s), &efa_db_ops, s, "efa-db",
                           db_size);
     pci_register_bar(pdev, EFA_CORE_DB_BAR, PCI_BASE_ADDRESS_SPACE_MEMORY,
                      &s->db_bar);
+
+    /* no NIC without a netdev: QEMU would warn about a NIC with no peer */
+    if (s->conf.peers.ncs[0]) {
+        qemu_macaddr_default_if_unset(&s->conf.macaddr);
+        s->nic = qemu_new_nic(&efa_net_info, &s->conf,
+                              object_get_typename(OBJECT(s)), DEVICE(s)->id,
+                              &DEVICE(s)->mem_reentrancy_guard, s);
+        qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
+    }
 
     s->exit_notifier.notify = efa_exit_notify;
     qemu_add_exit_notifier(&s->exit_notifier);
@@ -782,6 +1007,10 @@ err_core:
     efa_core_free(s->core);
     s->core = NULL;
 err_timer:
+    qemu_bh_delete(s->dp_bh);
+    s->dp_bh = NULL;
+    timer_free(s->dp_timer);
+    s->dp_timer = NULL;
     qemu_bh_delete(s->objects_bh);
     s->objects_bh = NULL;
     timer_free(s->timer);
@@ -795,6 +1024,15 @@ static void efa_pci_exit(PCIDevice *pdev)
 
     qemu_remove_exit_notifier(&s->exit_notifier);
     efa_update_objects_file(s);
+    /* first: it drops our queued frames, whose callback schedules dp_bh */
+    if (s->nic) {
+        qemu_del_nic(s->nic);
+        s->nic = NULL;
+    }
+    qemu_bh_delete(s->dp_bh);
+    s->dp_bh = NULL;
+    timer_free(s->dp_timer);
+    s->dp_timer = NULL;
     qemu_bh_delete(s->objects_bh);
     s->objects_bh = NULL;
     timer_free(s->timer);
@@ -815,8 +1053,24 @@ static void efa_pci_reset(DeviceState *dev)
     if (!s->core || !efa_enter(s, "reset", 0)) {
         return;
     }
+    /*
+     * Frames we sent that the network still holds belong to the old
+     * device: dropped (their callback ends tx_blocked).  Work and timer
+     * of the old device go too; the core starts with none.
+     */
+    if (s->nic) {
+        qemu_purge_queued_packets(qemu_get_queue(s->nic));
+    }
+    qemu_bh_cancel(s->dp_bh);
+    timer_del(s->dp_timer);
+    s->tx_blocked = false;
+    s->tx_drained = false;
     efa_core_hard_reset(s->core);
     efa_leave(s);
+    /* frames refused before the reset wait for a flush: not from here */
+    if (s->rx_refused) {
+        qemu_bh_schedule(s->dp_bh);
+    }
     efa_update_objects_file(s);
 }
 

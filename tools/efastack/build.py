@@ -84,20 +84,35 @@ def guest_program_path(name):
     return os.path.join(paths.BUILD, "pyverbs-tests", name.replace("_", "-"))
 
 
+def _guest_program(src, out, libs):
+    """Compile SRC (a C program run in the VM) to OUT against the installed
+    LIBS, warnings as errors, again when the source is newer."""
+    if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(src):
+        return
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    _run(["gcc", "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-o", out, src, *libs],
+         f"compiling {os.path.relpath(src, paths.REPO)}", quiet=True)
+
+
 def guest_programs():
     """The C programs of pyverbs-tests/ (what pyverbs cannot ask), run in
-    the VM: built against the installed libibverbs, warnings as errors,
-    again when the source is newer."""
+    the VM, built against the installed libibverbs."""
     for source in sorted(os.listdir(GUEST_PROGRAMS)):
-        if not source.endswith(".c"):
-            continue
-        src = os.path.join(GUEST_PROGRAMS, source)
-        out = guest_program_path(source[:-2])
-        if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(src):
-            continue
-        os.makedirs(os.path.dirname(out), exist_ok=True)
-        _run(["gcc", "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-o", out, src, "-libverbs"],
-             f"compiling pyverbs-tests/{source}", quiet=True)
+        if source.endswith(".c"):
+            _guest_program(os.path.join(GUEST_PROGRAMS, source),
+                           guest_program_path(source[:-2]), ["-libverbs"])
+
+
+def bench_path():
+    return os.path.join(paths.BUILD, "bench", "efa-bench")
+
+
+def bench():
+    """bench/efa_bench.c, the latency and message-rate program, run in the
+    VM: built against the installed libibverbs and libefa (efadv)."""
+    _guest_program(os.path.join(paths.REPO, "bench", "efa_bench.c"), bench_path(),
+                   ["-lefa", "-libverbs"])
+    return bench_path()
 
 
 def cmake_cache_value(build, name):

@@ -114,6 +114,8 @@ class Builds:
                     build.provider()
                 elif what == "pyverbs-programs":
                     build.guest_programs()
+                elif what == "bench":
+                    build.bench()
                 elif what == "rdma-core-prefix":
                     build.rdma_core_prefix()
                 elif what == "qemu":

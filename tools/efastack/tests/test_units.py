@@ -162,6 +162,15 @@ def test_devices_get_consecutive_guids():
     assert all(d.props["max-qp"] == "4" for d in devs)
 
 
+def test_devices_are_wired_to_one_hub_unless_asked_not_to():
+    wired = [d.qemu_args(f"/r/efa{i}.objects") for i, d in enumerate(vm.devices_with(2, {}))]
+    assert wired[1] == ["-netdev", f"hubport,id=efa1,hubid={vm.HUB_ID}", "-device",
+                        "efa,bus=pcie.0,objects-file=/r/efa1.objects,netdev=efa1"]
+    assert wired[0][1] == f"hubport,id=efa0,hubid={vm.HUB_ID}"
+    unwired = vm.devices_with(2, {}, wired=False)[1].qemu_args("/r/x")
+    assert unwired == ["-device", "efa,bus=pcie.0,objects-file=/r/x"]
+
+
 # ---- the guest's command runner -------------------------------------------------
 
 @pytest.fixture(scope="module")
