@@ -277,6 +277,14 @@ int efa_req_notify_cq(struct ibv_cq *ibcq, int solicited_only);
 /* efa_qp.c */
 int efa_qp_table_init(struct efa_context *ctx);
 void efa_qp_table_free(struct efa_context *ctx);
+/* with qp, qp's number finds it; with NULL, nothing */
+void efa_qp_table_set(struct efa_context *ctx, struct efa_qp *qp,
+		      struct efa_qp *to);
+/* the posting state of a QP whose rings are sized and mapped (and numbered) */
+int efa_qp_init_data_path(struct efa_context *ctx, struct efa_qp *qp,
+			  const struct ibv_qp_init_attr_ex *attr,
+			  const struct efadv_qp_init_attr *efa);
+void efa_qp_free_data_path(struct efa_qp *qp);
 struct ibv_qp *efa_create_qp(struct ibv_pd *ibpd,
 			     struct ibv_qp_init_attr *attr);
 struct ibv_qp *efa_create_qp_ex(struct ibv_context *ibctx,
@@ -309,8 +317,10 @@ void efa_sq_set_post_send(struct efa_qp *qp);
 int efa_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		  struct ibv_recv_wr **bad);
 
-/* efa_cq.c: completions name QPs by number */
+/* efa_cq.c */
 void efa_cq_event(struct ibv_cq *ibcq);
+void efa_cq_init_data_path(struct efa_context *ctx, struct efa_cq *cq,
+			   uint64_t wc_flags, uint64_t efa_wc_flags);
 
 /* efa_ah.c */
 struct ibv_ah *efa_create_ah(struct ibv_pd *ibpd, struct ibv_ah_attr *attr);

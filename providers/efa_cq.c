@@ -488,6 +488,33 @@ static void efa_cq_set_readers(struct efa_cq *cq, uint64_t wc_flags,
 		cq->dv_cq.wc_is_unsolicited = efa_read_is_unsolicited;
 }
 
+/*
+ * The polling state of a CQ whose rings (ring, num_sub_cqs, sub_cq_entries,
+ * entry_size) and doorbell are known.
+ */
+void efa_cq_init_data_path(struct efa_context *ctx, struct efa_cq *cq,
+			   uint64_t wc_flags, uint64_t efa_wc_flags)
+{
+	uint16_t i;
+
+	cq->poll_db = cq->db ? cq->db : &cq->db_sink;
+	for (i = 0; i < cq->num_sub_cqs; i++) {
+		struct efa_sub_cq *sub = &cq->sub_cqs[i];
+
+		sub->ring = cq->ring + (size_t)i * cq->sub_cq_entries * cq->entry_size;
+		sub->mask = cq->sub_cq_entries - 1;
+		sub->entry_size = cq->entry_size;
+		sub->phase = 1;
+	}
+	/*
+	 * A single-threaded caller's CQ still locks: an uncontended lock
+	 * costs little, and the CQ locks also guard QP destruction.
+	 */
+	pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
+	efa_cq_set_readers(cq, wc_flags, efa_wc_flags,
+			   ctx->caps.device_caps & EFA_QUERY_DEVICE_CAPS_SQ_64_BIT_REQ_ID);
+}
+
 /* ---------------------------------------- control path */
 
 /* What the kernel answered, checked before anything is mapped. */
@@ -535,7 +562,6 @@ static struct ibv_cq_ex *efa_cq_create(struct ibv_context *ibctx,
 	struct efa_cmd_create_cq cmd = {};
 	uint32_t requested;
 	struct efa_cq *cq;
-	uint16_t i;
 	int err;
 
 	if (!check_comp_mask(attr->comp_mask, IBV_CQ_INIT_ATTR_MASK_FLAGS) ||
@@ -610,22 +636,7 @@ static struct ibv_cq_ex *efa_cq_create(struct ibv_context *ibctx,
 		}
 		cq->db = (uint32_t *)((uint8_t *)cq->db_page + resp.db_off);
 	}
-	cq->poll_db = cq->db ? cq->db : &cq->db_sink;
-	for (i = 0; i < cq->num_sub_cqs; i++) {
-		struct efa_sub_cq *sub = &cq->sub_cqs[i];
-
-		sub->ring = cq->ring + (size_t)i * cq->sub_cq_entries * cq->entry_size;
-		sub->mask = cq->sub_cq_entries - 1;
-		sub->entry_size = cq->entry_size;
-		sub->phase = 1;
-	}
-	/*
-	 * A single-threaded caller's CQ still locks: an uncontended lock
-	 * costs little, and the CQ locks also guard QP destruction.
-	 */
-	pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
-	efa_cq_set_readers(cq, attr->wc_flags, efa_wc_flags,
-			   ctx->caps.device_caps & EFA_QUERY_DEVICE_CAPS_SQ_64_BIT_REQ_ID);
+	efa_cq_init_data_path(ctx, cq, attr->wc_flags, efa_wc_flags);
 	return &cq->verbs_cq.cq_ex;
 
 err_unmap:

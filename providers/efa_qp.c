@@ -113,8 +113,8 @@ static uint16_t efa_qp_table_next_gen(struct efa_context *ctx, uint32_t qpn)
 	return gen;
 }
 
-static void efa_qp_table_set(struct efa_context *ctx, struct efa_qp *qp,
-			     struct efa_qp *to)
+void efa_qp_table_set(struct efa_context *ctx, struct efa_qp *qp,
+		      struct efa_qp *to)
 {
 	struct ibv_qp *ibqp = &qp->verbs_qp.qp;
 
@@ -335,7 +335,7 @@ static void efa_qp_unmap(struct efa_context *ctx, struct efa_qp *qp)
 
 /* ---------------------------------------- data path state */
 
-static void efa_qp_free_data_path(struct efa_qp *qp)
+void efa_qp_free_data_path(struct efa_qp *qp)
 {
 	efa_wq_free_wrids(&qp->sq);
 	efa_wq_free_wrids(&qp->rq);
@@ -351,9 +351,9 @@ static void efa_qp_free_data_path(struct efa_qp *qp)
  * the local queue the ibv_wr_* API builds WQEs in, the functions for this
  * QP's request id form.
  */
-static int efa_qp_init_data_path(struct efa_context *ctx, struct efa_qp *qp,
-				 const struct ibv_qp_init_attr_ex *attr,
-				 const struct efadv_qp_init_attr *efa)
+int efa_qp_init_data_path(struct efa_context *ctx, struct efa_qp *qp,
+			  const struct ibv_qp_init_attr_ex *attr,
+			  const struct efadv_qp_init_attr *efa)
 {
 	uint16_t gen = efa_qp_table_next_gen(ctx, qp->verbs_qp.qp.qp_num);
 	int err;
