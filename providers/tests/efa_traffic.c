@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Traffic through libefa between two EFA devices (or one device and itself)
+ * in one process, for the VM suite (test_provider_traffic.py).  Each
+ * scenario checks what it sent against what arrived, byte for byte, and
+ * prints key=value lines; the last is "result=ok" or the first failure.
+ *
+ *   efa-traffic DEV_A DEV_B srd      many sends over SRD: sizes 0 to the
+ *                                    MTU, inline and SGL, immediate,
+ *                                    ibv_post_send and ibv_wr_* chains
+ *                                    across SQ wraps and doorbell batches,
+ *                                    64-bit wr_ids
+ *   efa-traffic DEV_A DEV_B ud       the same over UD (40-byte GRH room)
+ *   efa-traffic DEV_A DEV_B rdma     RDMA write, read back, write with
+ *                                    immediate (when the device has them)
+ *   efa-traffic DEV_A DEV_B events   CQ events through a completion channel
+ *   efa-traffic DEV_A DEV_B full     a full SQ and a full RQ: ENOMEM
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <infiniband/efadv.h>
+
+#define QKEY 0x12345678
+#define BUF_SIZE (4u << 20)
+#define SLOT 16384		/* receive slot: room for an MTU and the GRH */
+#define GRH 40
+#define RECVS 128
+#define WR_ID_HIGH 0xfeed000000000000ull	/* bits a 16-bit id cannot carry */
+
+struct side {
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+	struct ibv_cq_ex *cqx;
+	struct ibv_comp_channel *channel;
+	struct ibv_qp *qp;
+	struct ibv_qp_ex *qpx;
+	struct ibv_mr *mr;
+	uint8_t *buf;
+	union ibv_gid gid;
+	struct ibv_ah *ah;	/* to the other side */
+	struct efadv_device_attr dev;
+	uint32_t mtu;
+	uint32_t sq_depth;	/* what create_qp made of the SQ */
+};
+
+static const char *scenario;
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("result=FAIL ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	exit(1);
+}
+
+static struct ibv_context *open_by_name(const char *name)
+{
+	struct ibv_device **list = ibv_get_device_list(NULL);
+	struct ibv_context *ctx = NULL;
+	int i;
+
+	for (i = 0; list && list[i]; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), name))
+			ctx = ibv_open_device(list[i]);
+	if (list)
+		ibv_free_device_list(list);
+	if (!ctx)
+		fail("cannot open %s: %s", name, strerror(errno));
+	return ctx;
+}
+
+static void to_rts(struct ibv_qp *qp)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_INIT, .port_num = 1, .qkey = QKEY,
+	};
+
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+				  IBV_QP_PORT | IBV_QP_QKEY))
+		fail("to INIT: %s", strerror(errno));
+	a.qp_state = IBV_QPS_RTR;
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE))
+		fail("to RTR: %s", strerror(errno));
+	a.qp_state = IBV_QPS_RTS;
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN))
+		fail("to RTS: %s", strerror(errno));
+}
+
+static uint64_t send_ops(const struct side *s, bool srd)
+{
+	uint64_t ops = IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM;
+
+	if (!srd)
+		return ops;
+	if (s->dev.device_caps & EFADV_DEVICE_ATTR_CAPS_RDMA_READ)
+		ops |= IBV_QP_EX_WITH_RDMA_READ;
+	if (s->dev.device_caps & EFADV_DEVICE_ATTR_CAPS_RDMA_WRITE)
+		ops |= IBV_QP_EX_WITH_RDMA_WRITE | IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM;
+	return ops;
+}
+
+static void setup(struct side *s, const char *name, bool srd, uint32_t sq_wr,
+		  bool channel)
+{
+	struct ibv_cq_init_attr_ex cq_attr = {
+		.cqe = 1024,
+		.wc_flags = IBV_WC_EX_WITH_BYTE_LEN | IBV_WC_EX_WITH_IMM |
+			    IBV_WC_EX_WITH_SRC_QP | IBV_WC_EX_WITH_SLID |
+			    IBV_WC_EX_WITH_QP_NUM,
+	};
+	struct ibv_qp_init_attr_ex qp_attr = {};
+	struct efadv_qp_init_attr efa = { .driver_qp_type = EFADV_QP_DRIVER_TYPE_SRD };
+	struct ibv_port_attr port;
+
+	s->ctx = open_by_name(name);
+	if (efadv_query_device(s->ctx, &s->dev, sizeof(s->dev)))
+		fail("efadv_query_device");
+	if (ibv_query_port(s->ctx, 1, &port) || ibv_query_gid(s->ctx, 1, 0, &s->gid))
+		fail("query port/gid");
+	s->mtu = port.max_msg_sz;
+	s->pd = ibv_alloc_pd(s->ctx);
+	if (channel) {
+		s->channel = ibv_create_comp_channel(s->ctx);
+		if (!s->channel)
+			fail("comp channel: %s", strerror(errno));
+		cq_attr.channel = s->channel;
+	}
+	s->cqx = ibv_create_cq_ex(s->ctx, &cq_attr);
+	if (!s->pd || !s->cqx)
+		fail("pd/cq: %s", strerror(errno));
+	s->cq = ibv_cq_ex_to_cq(s->cqx);
+	s->buf = aligned_alloc(4096, BUF_SIZE);
+	memset(s->buf, 0, BUF_SIZE);
+	s->mr = ibv_reg_mr(s->pd, s->buf, BUF_SIZE, IBV_ACCESS_LOCAL_WRITE |
+			   (srd && s->dev.device_caps & EFADV_DEVICE_ATTR_CAPS_RDMA_READ ?
+			    IBV_ACCESS_REMOTE_READ : 0) |
+			   (srd && s->dev.device_caps & EFADV_DEVICE_ATTR_CAPS_RDMA_WRITE ?
+			    IBV_ACCESS_REMOTE_WRITE : 0));
+	if (!s->mr)
+		fail("reg_mr: %s", strerror(errno));
+
+	qp_attr.qp_type = srd ? IBV_QPT_DRIVER : IBV_QPT_UD;
+	qp_attr.send_cq = s->cq;
+	qp_attr.recv_cq = s->cq;
+	qp_attr.cap.max_send_wr = sq_wr;
+	qp_attr.cap.max_recv_wr = RECVS;
+	qp_attr.cap.max_send_sge = 2;
+	qp_attr.cap.max_recv_sge = 1;
+	qp_attr.cap.max_inline_data = s->dev.inline_buf_size;
+	qp_attr.sq_sig_all = 1;
+	qp_attr.comp_mask = IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_SEND_OPS_FLAGS;
+	qp_attr.pd = s->pd;
+	qp_attr.send_ops_flags = send_ops(s, srd);
+	s->qp = srd ? efadv_create_qp_ex(s->ctx, &qp_attr, &efa, sizeof(efa)) :
+		      ibv_create_qp_ex(s->ctx, &qp_attr);
+	if (!s->qp)
+		fail("create_qp: %s", strerror(errno));
+	s->sq_depth = qp_attr.cap.max_send_wr;
+	s->qpx = ibv_qp_to_qp_ex(s->qp);
+	if (!s->qpx)
+		fail("no qp_ex");
+	to_rts(s->qp);
+}
+
+static void connect_to(struct side *s, const struct side *peer)
+{
+	struct ibv_ah_attr a = {
+		.is_global = 1, .port_num = 1,
+		.grh = { .dgid = peer->gid },
+	};
+
+	s->ah = ibv_create_ah(s->pd, &a);
+	if (!s->ah)
+		fail("create_ah: %s", strerror(errno));
+}
+
+static uint8_t pattern(uint32_t msg, uint32_t byte)
+{
+	return (uint8_t)(msg * 31 + byte * 7 + 1);
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* One completion; fails on timeout (the model runs under TCG: be patient). */
+static void poll_one(struct side *s, struct ibv_wc *wc)
+{
+	double end = now() + 20;
+
+	for (;;) {
+		int n = ibv_poll_cq(s->cq, 1, wc);
+
+		if (n < 0)
+			fail("poll_cq: %d", n);
+		if (n)
+			return;
+		if (now() > end)
+			fail("no completion in 20 s");
+	}
+}
+
+static void post_recv_slot(struct side *s, uint32_t slot)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)s->buf + (uint64_t)slot * SLOT,
+		.length = SLOT, .lkey = s->mr->lkey,
+	};
+	struct ibv_recv_wr wr = { .wr_id = slot, .sg_list = &sge, .num_sge = 1 }, *bad;
+	int err = ibv_post_recv(s->qp, &wr, &bad);
+
+	if (err)
+		fail("post_recv: %s", strerror(err));
+}
+
+/*
+ * Messages 0..count-1 from a to b: message i is len(i) bytes of pattern(i)
+ * with immediate i; every 5th goes inline if it fits; chains of `chain`
+ * alternate between ibv_post_send and an ibv_wr_* session.  b's receives
+ * are checked byte for byte (they may arrive in any order).
+ */
+static void messages(struct side *a, struct side *b, uint32_t count,
+		     uint32_t chain, uint32_t max_len, bool ud)
+{
+	uint32_t off = ud ? GRH : 0, sent = 0, acked = 0, got = 0, i;
+	uint32_t src_base = RECVS * SLOT;	/* a's send data, after its slots */
+	uint8_t *seen = calloc(count, 1);
+	uint8_t *acks = calloc(count, 1);
+	struct ibv_wc wc;
+
+	for (i = 0; i < RECVS; i++)
+		post_recv_slot(b, i);
+	while (got < count || acked < count) {
+		/* post a chain when the SQ has room and b has receives for it */
+		if (sent < count && sent - acked + chain <= a->sq_depth &&
+		    sent - got + chain <= RECVS) {
+			struct ibv_send_wr wrs[64], *bad = NULL;
+			struct ibv_sge sges[64][2];
+			uint32_t n = count - sent < chain ? count - sent : chain, k;
+			bool wr_api = (sent / chain) % 2;
+
+			if (wr_api)
+				ibv_wr_start(a->qpx);
+			for (k = 0; k < n; k++) {
+				uint32_t m = sent + k, j;
+				uint32_t len = m == 1 ? max_len : (m * 977) % (max_len + 1);
+				uint8_t *src = a->buf + src_base + (uint64_t)(m % 64) * SLOT;
+				bool inl = m % 5 == 0 && len <= a->dev.inline_buf_size;
+				uint32_t half = len / 2;
+
+				for (j = 0; j < len; j++)
+					src[j] = pattern(m, j);
+				/* two SGEs for odd messages */
+				sges[k][0] = (struct ibv_sge){ (uintptr_t)src,
+					m % 2 ? half : len, a->mr->lkey };
+				sges[k][1] = (struct ibv_sge){ (uintptr_t)src + half,
+					len - half, a->mr->lkey };
+				if (wr_api) {
+					a->qpx->wr_id = WR_ID_HIGH | m;
+					a->qpx->wr_flags = IBV_SEND_SIGNALED;
+					ibv_wr_send_imm(a->qpx, htobe32(m));
+					ibv_wr_set_ud_addr(a->qpx, a->ah, b->qp->qp_num, QKEY);
+					if (inl)
+						ibv_wr_set_inline_data(a->qpx, src, len);
+					else
+						ibv_wr_set_sge_list(a->qpx, m % 2 ? 2 : 1, sges[k]);
+					continue;
+				}
+				wrs[k] = (struct ibv_send_wr){
+					.wr_id = WR_ID_HIGH | m,
+					.next = k + 1 < n ? &wrs[k + 1] : NULL,
+					.sg_list = sges[k], .num_sge = m % 2 ? 2 : 1,
+					.opcode = IBV_WR_SEND_WITH_IMM,
+					.send_flags = IBV_SEND_SIGNALED |
+						      (inl ? IBV_SEND_INLINE : 0),
+					.imm_data = htobe32(m),
+				};
+				wrs[k].wr.ud.ah = a->ah;
+				wrs[k].wr.ud.remote_qpn = b->qp->qp_num;
+				wrs[k].wr.ud.remote_qkey = QKEY;
+			}
+			if (wr_api) {
+				int err = ibv_wr_complete(a->qpx);
+
+				if (err)
+					fail("wr_complete at %u: %s", sent, strerror(err));
+			} else {
+				int err = ibv_post_send(a->qp, wrs, &bad);
+
+				if (err)
+					fail("post_send at %u: %s", sent, strerror(err));
+			}
+			sent += n;
+		}
+		if (ibv_poll_cq(a->cq, 1, &wc) > 0) {
+			uint64_t m = wc.wr_id & ~WR_ID_HIGH;
+
+			if (wc.status != IBV_WC_SUCCESS)
+				fail("send %llu: status %d vendor_err %u",
+				     (unsigned long long)m, wc.status, wc.vendor_err);
+			if ((wc.wr_id & WR_ID_HIGH) != WR_ID_HIGH || m >= count || acks[m]++)
+				fail("send completion wr_id %#llx", (unsigned long long)wc.wr_id);
+			if (wc.opcode != IBV_WC_SEND || wc.qp_num != a->qp->qp_num)
+				fail("send completion opcode %d qp %u", wc.opcode, wc.qp_num);
+			acked++;
+		}
+		if (ibv_poll_cq(b->cq, 1, &wc) > 0) {
+			uint32_t m, len, j, slot = wc.wr_id;
+			uint8_t *dst = b->buf + (uint64_t)slot * SLOT + off;
+
+			if (wc.status != IBV_WC_SUCCESS)
+				fail("recv: status %d vendor_err %u", wc.status, wc.vendor_err);
+			if (!(wc.wc_flags & IBV_WC_WITH_IMM) || wc.opcode != IBV_WC_RECV)
+				fail("recv: flags %#x opcode %d", wc.wc_flags, wc.opcode);
+			m = be32toh(wc.imm_data);
+			if (m >= count || seen[m]++)
+				fail("recv: immediate %u", m);
+			len = m == 1 ? max_len : (m * 977) % (max_len + 1);
+			if (wc.byte_len != len + off && wc.byte_len != len)
+				fail("recv %u: byte_len %u for %u", m, wc.byte_len, len);
+			if (m == 0)
+				printf("ud_byte_len_includes_grh=%d\n", wc.byte_len == len + off);
+			if (wc.src_qp != a->qp->qp_num || wc.qp_num != b->qp->qp_num)
+				fail("recv %u: src_qp %u qp %u", m, wc.src_qp, wc.qp_num);
+			for (j = 0; j < len; j++)
+				if (dst[j] != pattern(m, j))
+					fail("recv %u: byte %u is %#x, sent %#x", m, j,
+					     dst[j], pattern(m, j));
+			memset(dst, 0, len);
+			got++;
+			post_recv_slot(b, slot);
+		}
+	}
+	printf("%s_messages=%u\n", scenario, got);
+	free(seen);
+	free(acks);
+}
+
+static void rdma(struct side *a, struct side *b)
+{
+	const uint32_t len = 256 * 1024;
+	uint8_t *local = a->buf, *remote = b->buf, *back = a->buf + len;
+	struct ibv_wc wc;
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		local[i] = pattern(7, i);
+	if (a->dev.device_caps & EFADV_DEVICE_ATTR_CAPS_RDMA_WRITE) {
+		ibv_wr_start(a->qpx);
+		a->qpx->wr_id = 1;
+		a->qpx->wr_flags = IBV_SEND_SIGNALED;
+		ibv_wr_rdma_write(a->qpx, b->mr->rkey, (uintptr_t)remote);
+		ibv_wr_set_ud_addr(a->qpx, a->ah, b->qp->qp_num, QKEY);
+		ibv_wr_set_sge(a->qpx, a->mr->lkey, (uintptr_t)local, len);
+		if (ibv_wr_complete(a->qpx))
+			fail("rdma write post");
+		poll_one(a, &wc);
+		if (wc.status || wc.wr_id != 1 || wc.opcode != IBV_WC_RDMA_WRITE)
+			fail("rdma write: status %d vendor_err %u opcode %d",
+			     wc.status, wc.vendor_err, wc.opcode);
+		if (memcmp(local, remote, len))
+			fail("rdma write: data differ");
+		printf("rdma_write=ok\n");
+
+		post_recv_slot(b, 0);
+		ibv_wr_start(a->qpx);
+		a->qpx->wr_id = 2;
+		ibv_wr_rdma_write_imm(a->qpx, b->mr->rkey, (uintptr_t)remote + len,
+				      htobe32(0xabcd));
+		ibv_wr_set_ud_addr(a->qpx, a->ah, b->qp->qp_num, QKEY);
+		ibv_wr_set_sge(a->qpx, a->mr->lkey, (uintptr_t)local, len);
+		if (ibv_wr_complete(a->qpx))
+			fail("rdma write imm post");
+		poll_one(a, &wc);
+		if (wc.status || wc.wr_id != 2)
+			fail("rdma write imm: status %d vendor_err %u", wc.status, wc.vendor_err);
+		poll_one(b, &wc);
+		if (wc.status || wc.opcode != IBV_WC_RECV_RDMA_WITH_IMM ||
+		    be32toh(wc.imm_data) != 0xabcd || wc.byte_len != len)
+			fail("rdma write imm recv: status %d opcode %d imm %#x len %u",
+			     wc.status, wc.opcode, be32toh(wc.imm_data), wc.byte_len);
+		if (memcmp(local, remote + len, len))
+			fail("rdma write imm: data differ");
+		printf("rdma_write_imm=ok\n");
+	}
+	if (a->dev.device_caps & EFADV_DEVICE_ATTR_CAPS_RDMA_READ) {
+		for (i = 0; i < len; i++)
+			remote[i] = pattern(9, i);
+		ibv_wr_start(a->qpx);
+		a->qpx->wr_id = 3;
+		a->qpx->wr_flags = IBV_SEND_SIGNALED;
+		ibv_wr_rdma_read(a->qpx, b->mr->rkey, (uintptr_t)remote);
+		ibv_wr_set_ud_addr(a->qpx, a->ah, b->qp->qp_num, QKEY);
+		ibv_wr_set_sge(a->qpx, a->mr->lkey, (uintptr_t)back, len);
+		if (ibv_wr_complete(a->qpx))
+			fail("rdma read post");
+		poll_one(a, &wc);
+		if (wc.status || wc.wr_id != 3)
+			fail("rdma read: status %d vendor_err %u", wc.status, wc.vendor_err);
+		printf("rdma_read_opcode=%d\n", wc.opcode);
+		if (memcmp(back, remote, len))
+			fail("rdma read: data differ");
+		printf("rdma_read=ok\n");
+	}
+}
+
+static void events(struct side *a, struct side *b)
+{
+	struct ibv_cq *ev_cq;
+	void *ev_ctx;
+	struct ibv_wc wc;
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		struct ibv_sge sge = { (uintptr_t)a->buf, 64, a->mr->lkey };
+		struct ibv_send_wr wr = {
+			.wr_id = round, .sg_list = &sge, .num_sge = 1,
+			.opcode = IBV_WR_SEND, .send_flags = IBV_SEND_SIGNALED,
+		}, *bad;
+		struct pollfd pfd = { .fd = b->channel->fd, .events = POLLIN };
+
+		post_recv_slot(b, round);
+		if (ibv_req_notify_cq(b->cq, 0))
+			fail("req_notify_cq");
+		wr.wr.ud.ah = a->ah;
+		wr.wr.ud.remote_qpn = b->qp->qp_num;
+		wr.wr.ud.remote_qkey = QKEY;
+		if (ibv_post_send(a->qp, &wr, &bad))
+			fail("post_send");
+		poll_one(a, &wc);
+		if (poll(&pfd, 1, 20000) != 1)
+			fail("no completion event in round %d", round);
+		if (ibv_get_cq_event(b->channel, &ev_cq, &ev_ctx) || ev_cq != b->cq)
+			fail("get_cq_event");
+		ibv_ack_cq_events(b->cq, 1);
+		if (ibv_poll_cq(b->cq, 1, &wc) != 1 || wc.status || wc.wr_id != (uint64_t)round)
+			fail("event without its completion");
+	}
+	if (ibv_req_notify_cq(b->cq, 1) != EOPNOTSUPP)
+		fail("solicited-only events");
+	printf("events=3\n");
+}
+
+static void full(struct side *a, struct side *b)
+{
+	uint32_t depth = a->sq_depth, i;
+	struct ibv_send_wr *wrs = calloc(depth + 1, sizeof(*wrs)), *bad = NULL;
+	struct ibv_recv_wr *rwrs = calloc(RECVS + 1, sizeof(*rwrs)), *rbad = NULL;
+	struct ibv_sge sge = { (uintptr_t)a->buf, 8, a->mr->lkey };
+	struct ibv_wc wc;
+	int err;
+
+	for (i = 0; i <= depth; i++) {
+		wrs[i] = (struct ibv_send_wr){
+			.wr_id = i, .next = i < depth ? &wrs[i + 1] : NULL,
+			.sg_list = &sge, .num_sge = 1, .opcode = IBV_WR_SEND,
+			.send_flags = IBV_SEND_SIGNALED,
+		};
+		wrs[i].wr.ud.ah = a->ah;
+		wrs[i].wr.ud.remote_qpn = b->qp->qp_num;
+		wrs[i].wr.ud.remote_qkey = QKEY;
+	}
+	for (i = 0; i < RECVS; i++)
+		post_recv_slot(b, i);
+	err = ibv_post_send(a->qp, wrs, &bad);
+	if (err != ENOMEM || bad != &wrs[depth])
+		fail("full SQ: %d, bad at %ld", err, bad ? (long)(bad - wrs) : -1L);
+	for (i = 0; i < depth; i++)
+		poll_one(a, &wc);
+	/* room again */
+	wrs[0].next = NULL;
+	if (ibv_post_send(a->qp, wrs, &bad))
+		fail("SQ after completions");
+	poll_one(a, &wc);
+	printf("sq_full=ENOMEM\n");
+
+	/* b's RQ is full with RECVS posted (less what arrived) */
+	for (i = 0; i <= RECVS; i++) {
+		rwrs[i].wr_id = i;
+		rwrs[i].next = i < RECVS ? &rwrs[i + 1] : NULL;
+	}
+	err = ibv_post_recv(b->qp, rwrs, &rbad);
+	if (err != ENOMEM)
+		fail("full RQ: %d", err);
+	printf("rq_full=ENOMEM\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct side a = {}, b = {};
+	bool srd, self;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: efa-traffic DEV_A DEV_B srd|ud|rdma|events|full\n");
+		return 2;
+	}
+	scenario = argv[3];
+	srd = strcmp(scenario, "ud") != 0;
+	self = !strcmp(argv[1], argv[2]);
+	setup(&a, argv[1], srd, strcmp(scenario, "full") ? 32 : 16, false);
+	setup(&b, argv[2], srd, 32, !strcmp(scenario, "events"));
+	connect_to(&a, &b);
+	connect_to(&b, &a);
+	printf("self=%d sq_depth=%u mtu=%u\n", self, a.sq_depth, a.mtu);
+
+	if (!strcmp(scenario, "srd") || !strcmp(scenario, "ud"))
+		messages(&a, &b, 600, 13, a.mtu < SLOT - GRH ? a.mtu : SLOT - GRH,
+			 !srd);
+	else if (!strcmp(scenario, "rdma"))
+		rdma(&a, &b);
+	else if (!strcmp(scenario, "events"))
+		events(&a, &b);
+	else if (!strcmp(scenario, "full"))
+		full(&a, &b);
+	else
+		fail("unknown scenario %s", scenario);
+	printf("result=ok\n");
+	return 0;
+}
