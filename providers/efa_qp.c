@@ -363,7 +363,8 @@ int efa_qp_init_data_path(struct efa_context *ctx, struct efa_qp *qp,
 	qp->gen = gen;
 	qp->sq.max_wrs = qp->sq.entries;
 	qp->sq.max_sge = qp->max_send_sge;
-	qp->rq.max_wrs = attr->cap.max_recv_wr;
+	/* each receive takes at most max_sge descriptors, at least one */
+	qp->rq.max_wrs = qp->rq.entries / max_t(uint32_t, qp->max_recv_sge, 1);
 	qp->rq.max_sge = qp->max_recv_sge;
 	qp->max_rdma_sge = min_t(uint32_t, ctx->caps.max_sge_rd,
 				 EFA_IO_TX_DESC_NUM_RDMA_BUFS);
