@@ -15,6 +15,9 @@
  *                                    immediate (when the device has them)
  *   efa-traffic DEV_A DEV_B events   CQ events through a completion channel
  *   efa-traffic DEV_A DEV_B full     a full SQ and a full RQ: ENOMEM
+ *   efa-traffic DEV_A DEV_B direct   sends written into the SQ ring and
+ *                                    their CQEs read from the CQ rings
+ *                                    efadv_query_qp_wqs and _cq describe
  *   efa-traffic DEV_A DEV_B bench-srd|bench-ud
  *                                    64-byte sends: one-way latency
  *                                    (half a ping-pong) and messages/s
@@ -29,6 +32,8 @@
 #include <time.h>
 
 #include <infiniband/efadv.h>
+
+#include <efa_hw_io.h>
 
 #define QKEY 0x12345678
 #define BUF_SIZE (4u << 20)
@@ -504,6 +509,136 @@ static void full(struct side *a, struct side *b)
 	printf("rq_full=ENOMEM\n");
 }
 
+/* Bytes from p to the end of the mapping p lies in (/proc/self/maps). */
+static size_t mapped_after(const void *p)
+{
+	unsigned long lo, hi, at = (unsigned long)p;
+	char line[512];
+	size_t n = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= at && at < hi)
+			n = hi - at;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * What libfabric 2.3 does on its own: write send WQEs into the SQ ring
+ * efadv_query_qp_wqs describes and ring its doorbell, and read the send
+ * CQEs from the rings efadv_query_cq describes (every sub-CQ of the
+ * mapping), with no libefa call on the way.  The receiver posts and polls
+ * through libefa and checks the bytes.
+ */
+static void direct(struct side *a, struct side *b)
+{
+	struct efadv_wq_attr sq, rq;
+	struct efadv_cq_attr cq = {};
+	const uint32_t count = 3 * a->sq_depth / 2, len = 100;
+	uint8_t *src = a->buf + RECVS * SLOT;
+	struct efadv_ah_attr ah_attr = {};
+	uint32_t cons[64] = {}, consumed = 0, sub_cqs, i, j, k;
+	uint16_t spc = 0;
+	struct ibv_wc wc;
+	bool rid64;
+
+	if (efadv_query_qp_wqs(a->qp, &sq, &rq, sizeof(sq)) ||
+	    efadv_query_cq(a->cq, &cq, sizeof(cq)) ||
+	    efadv_query_ah(a->ah, &ah_attr, sizeof(ah_attr)))
+		fail("efadv_query_qp_wqs/cq/ah");
+	rid64 = sq.caps & EFADV_WQ_CAPS_64_BIT_REQ_ID;
+	sub_cqs = mapped_after(cq.buffer) / ((size_t)cq.num_entries * cq.entry_size);
+	printf("direct_sq_entries=%u direct_sq_entry_size=%u direct_max_batch=%u direct_rid64=%d direct_sub_cqs=%u\n",
+	       sq.num_entries, sq.entry_size, sq.max_batch, rid64, sub_cqs);
+	if (sq.num_entries != a->sq_depth || !sq.doorbell || !cq.doorbell ||
+	    cq.entry_size != sizeof(struct efa_io_rx_cdesc_ex) || !sub_cqs || sub_cqs > 64)
+		fail("rings: SQ %u entries for %u, CQ entries of %u bytes, %u sub-CQs",
+		     sq.num_entries, a->sq_depth, cq.entry_size, sub_cqs);
+	for (i = 0; i < RECVS; i++)
+		post_recv_slot(b, i);
+	for (i = 0; i < count; i++) {
+		struct efa_io_tx_wqe wqe = {};
+		uint64_t id = WR_ID_HIGH | i;
+		uint8_t *slot = sq.buffer + (size_t)(spc % sq.num_entries) * sq.entry_size;
+		const struct efa_io_cdesc_common *c = NULL;
+		double end = now() + 20;
+
+		for (j = 0; j < len; j++)
+			src[j] = pattern(i, j);
+		EFA_SET(&wqe.meta.ctrl1, EFA_IO_TX_META_DESC_META_DESC, 1);
+		EFA_SET(&wqe.meta.ctrl1, EFA_IO_TX_META_DESC_OP_TYPE, EFA_IO_SEND);
+		EFA_SET(&wqe.meta.ctrl2, EFA_IO_TX_META_DESC_PHASE,
+			(spc / sq.num_entries) & 1);
+		EFA_SET(&wqe.meta.ctrl2, EFA_IO_TX_META_DESC_FIRST, 1);
+		EFA_SET(&wqe.meta.ctrl2, EFA_IO_TX_META_DESC_LAST, 1);
+		EFA_SET(&wqe.meta.ctrl2, EFA_IO_TX_META_DESC_COMP_REQ, 1);
+		efa_hw_store(&wqe.meta.req_id, (uint16_t)id);
+		if (rid64)
+			for (j = 0; j < 3; j++)
+				efa_hw_store(&wqe.meta.req_id_ex.w[j],
+					     (uint16_t)(id >> (16 * (j + 1))));
+		efa_hw_store(&wqe.meta.dest_qp_num, b->qp->qp_num);
+		efa_hw_store(&wqe.meta.ah, ah_attr.ahn);
+		efa_hw_store(&wqe.meta.qkey, QKEY);
+		efa_hw_store(&wqe.meta.length, 1);
+		efa_hw_store(&wqe.data.sgl[0].length, len);
+		EFA_SET(&wqe.data.sgl[0].lkey, EFA_IO_TX_BUF_DESC_LKEY, a->mr->lkey);
+		efa_hw_store(&wqe.data.sgl[0].buf_addr_lo, (uint32_t)(uintptr_t)src);
+		efa_hw_store(&wqe.data.sgl[0].buf_addr_hi, (uint32_t)((uintptr_t)src >> 32));
+		memset(slot, 0, sq.entry_size);
+		memcpy(slot, &wqe, sizeof(wqe));
+		spc++;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		*(volatile uint32_t *)sq.doorbell = spc;
+
+		/* the send CQE, in whichever sub-CQ the QP's sends go to */
+		while (!c) {
+			for (k = 0; k < sub_cqs && !c; k++) {
+				const struct efa_io_cdesc_common *e = (const void *)
+					(cq.buffer + ((size_t)k * cq.num_entries +
+						      cons[k] % cq.num_entries) * cq.entry_size);
+
+				/* the device writes the ring behind the compiler's back */
+				__atomic_signal_fence(__ATOMIC_SEQ_CST);
+				if (EFA_GET(&e->flags, EFA_IO_CDESC_COMMON_PHASE) ==
+				    ((cons[k] / cq.num_entries) & 1 ? 0 : 1)) {
+					__atomic_thread_fence(__ATOMIC_SEQ_CST);
+					c = e;
+					cons[k]++;
+				}
+			}
+			if (!c && now() > end)
+				fail("direct send %u: no CQE in 20 s", i);
+		}
+		consumed++;
+		*(volatile uint32_t *)cq.doorbell = (uint32_t)EFA_HW_FIELD_PREP(
+			EFA_IO_REGS_CQ_DB_CONSUMER_INDEX_MASK, consumed);
+		if (c->status || EFA_GET(&c->flags, EFA_IO_CDESC_COMMON_Q_TYPE) != EFA_IO_SEND_QUEUE ||
+		    efa_hw_load(&c->req_id) != (uint16_t)id ||
+		    efa_hw_load(&c->qp_num) != a->qp->qp_num)
+			fail("direct send %u: CQE status %u req_id %#x qp %u", i, c->status,
+			     efa_hw_load(&c->req_id), efa_hw_load(&c->qp_num));
+		if (rid64) {
+			const struct efa_io_tx_cdesc *t = (const void *)c;
+
+			for (j = 0; j < 3; j++)
+				if (efa_hw_load(&t->req_id_ex.w[j]) != (uint16_t)(id >> (16 * (j + 1))))
+					fail("direct send %u: req_id_ex", i);
+		}
+
+		poll_one(b, &wc);
+		if (wc.status || wc.byte_len != len)
+			fail("direct recv %u: status %d len %u", i, wc.status, wc.byte_len);
+		for (j = 0; j < len; j++)
+			if (b->buf[(uint64_t)wc.wr_id * SLOT + j] != pattern(i, j))
+				fail("direct recv %u: byte %u", i, j);
+		post_recv_slot(b, wc.wr_id);
+	}
+	printf("direct_messages=%u\n", count);
+}
+
 static void send_small(struct side *from, struct side *to, uint64_t wr_id)
 {
 	struct ibv_sge sge = { (uintptr_t)from->buf + RECVS * SLOT, 64, from->mr->lkey };
@@ -585,7 +720,7 @@ int main(int argc, char **argv)
 	bool srd, self;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: efa-traffic DEV_A DEV_B srd|ud|rdma|events|full|bench-srd|bench-ud\n");
+		fprintf(stderr, "usage: efa-traffic DEV_A DEV_B srd|ud|rdma|events|full|direct|bench-srd|bench-ud\n");
 		return 2;
 	}
 	scenario = argv[3];
@@ -606,6 +741,8 @@ int main(int argc, char **argv)
 		events(&a, &b);
 	else if (!strcmp(scenario, "full"))
 		full(&a, &b);
+	else if (!strcmp(scenario, "direct"))
+		direct(&a, &b);
 	else if (!strcmp(scenario, "bench-srd") || !strcmp(scenario, "bench-ud"))
 		bench(&a, &b);
 	else

@@ -61,3 +61,11 @@ def test_cq_events(devices):
 def test_full_queues(devices):
     out = traffic(devices[0], devices[1], "full")
     assert out["sq_full"] == "ENOMEM" and out["rq_full"] == "ENOMEM"
+
+
+def test_rings_as_efadv_describes_them(devices):
+    """Send WQEs written and CQEs read by the program itself through the
+    rings efadv_query_qp_wqs and efadv_query_cq give (as libfabric 2.3
+    does), across a wrap of the SQ."""
+    out = traffic(devices[0], devices[1], "direct")
+    assert int(out["direct_messages"]) == 3 * int(out["direct_sq_entries"]) // 2
