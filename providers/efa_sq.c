@@ -456,7 +456,7 @@ static inline ALWAYS_INLINE void efa_wr_rdma_any(struct ibv_qp_ex *x, uint32_t r
 	/* inline data only in RDMA writes of QPs created for it (128-byte WQEs) */
 	qp->cur.inline_data = wqe->data.rdma_req.inline_data;
 	qp->cur.max_inline = qp->max_inline_data;
-	qp->cur.inline_ok = op == EFA_IO_RDMA_WRITE && qp->inline_write;
+	qp->cur.inline_ok = (op == EFA_IO_RDMA_WRITE) & qp->inline_write;
 }
 
 static inline ALWAYS_INLINE void efa_wr_rdma_write_imm_any(struct ibv_qp_ex *x,

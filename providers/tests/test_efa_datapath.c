@@ -7,10 +7,14 @@
  * polling state from the provider's own init functions; only the rings and
  * doorbells, which the kernel would map, are plain memory here.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
 
 #include "efa.h"
 
@@ -671,6 +675,120 @@ static void test_status_map(void)
 	fake_free(&f);
 }
 
+/*
+ * Every SQ doorbell write, seen as it happens: the doorbell lives in a
+ * read-only page; a write faults, the handler opens the page and lets the
+ * one store run under the trap flag, the trap records the value and closes
+ * the page again.  x86-64 only.
+ */
+#if defined(__x86_64__)
+#define EFLAGS_TF 0x100
+
+static uint32_t *db_page;
+static uint32_t db_log[64];
+static unsigned int db_writes;
+
+static void db_on_write(int sig EFA_UNUSED, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	if ((uint8_t *)si->si_addr < (uint8_t *)db_page ||
+	    (uint8_t *)si->si_addr >= (uint8_t *)db_page + 4096)
+		abort();
+	mprotect(db_page, 4096, PROT_READ | PROT_WRITE);
+	uc->uc_mcontext.gregs[REG_EFL] |= EFLAGS_TF;
+}
+
+static void db_after_write(int sig EFA_UNUSED, siginfo_t *si EFA_UNUSED, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	if (db_writes < sizeof(db_log) / sizeof(db_log[0]))
+		db_log[db_writes] = *(volatile uint32_t *)db_page;
+	db_writes++;
+	mprotect(db_page, 4096, PROT_READ);
+	uc->uc_mcontext.gregs[REG_EFL] &= ~EFLAGS_TF;
+}
+
+static void check_doorbells(const uint32_t *want, unsigned int n)
+{
+	unsigned int i;
+
+	CHECK_EQ(db_writes, n);
+	for (i = 0; i < n && i < db_writes; i++)
+		CHECK_EQ(db_log[i], want[i]);
+	db_writes = 0;
+}
+
+/* At most max_batch WQEs between doorbells, one at the end, across a wrap. */
+static void test_doorbell_batches(void)
+{
+	struct sigaction segv = { .sa_sigaction = db_on_write, .sa_flags = SA_SIGINFO };
+	struct sigaction trap = { .sa_sigaction = db_after_write, .sa_flags = SA_SIGINFO };
+	struct sigaction old_segv, old_trap;
+	static const uint32_t chain1[] = { 5, 10, 15, 20, 23 };
+	static const uint32_t chain2[] = { 28, 33, 38, 43, 48, 53, 58, 60 };
+	static const uint32_t session[] = { 65, 70, 75, 80, 83 };
+	struct ibv_send_wr wr[30], *bad;
+	struct fake f = {};
+	struct ibv_qp_ex *x;
+	uint32_t i;
+
+	fake_context(&f, 0, 1);
+	fake_cq(&f, 128, 0, 0);
+	fake_qp(&f, 2, 64, 64, 5, 4, IBV_QP_EX_WITH_SEND, 0);
+	x = &f.qp->verbs_qp.qp_ex;
+	db_page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (db_page == MAP_FAILED)
+		abort();
+	f.qp->sq.db = db_page;
+	sigaction(SIGSEGV, &segv, &old_segv);
+	sigaction(SIGTRAP, &trap, &old_trap);
+
+	memset(wr, 0, sizeof(wr));
+	for (i = 0; i < 30; i++) {
+		wr[i].wr_id = i;
+		wr[i].next = &wr[i + 1];
+		wr[i].opcode = IBV_WR_SEND;
+		wr[i].send_flags = IBV_SEND_SIGNALED;
+		wr[i].wr.ud.ah = &f.ah.ibvah;
+	}
+	wr[22].next = NULL;
+	CHECK_EQ(efa_post_send(&f.qp->verbs_qp.qp, wr, &bad), 0);
+	check_doorbells(chain1, 5);
+	/* free the slots; then 37 more, to just before the wrap */
+	f.qp->sq.completed = f.qp->sq.posted;
+	f.qp->sq.free_next = 0;
+	wr[22].next = &wr[23];
+	wr[29].next = NULL;
+	CHECK_EQ(efa_post_send(&f.qp->verbs_qp.qp, &wr[0], &bad), 0);	/* 30 */
+	CHECK_EQ(efa_post_send(&f.qp->verbs_qp.qp, &wr[23], &bad), 0);	/* 7 */
+	check_doorbells(chain2, 8);
+	f.qp->sq.completed = f.qp->sq.posted;
+	f.qp->sq.free_next = 0;
+
+	/* a session of 23 from pc 60: the run stops at the wrap, not the batch */
+	ibv_wr_start(x);
+	x->wr_flags = IBV_SEND_SIGNALED;
+	for (i = 0; i < 23; i++) {
+		x->wr_id = i;
+		ibv_wr_send(x);
+		ibv_wr_set_ud_addr(x, &f.ah.ibvah, 1, 2);
+	}
+	CHECK_EQ(ibv_wr_complete(x), 0);
+	check_doorbells(session, 5);
+	for (i = 0; i < 23; i++)
+		CHECK_EQ(EFA_GET(&wqe_at(&f, (60 + i) % 64)->meta.ctrl2,
+				 EFA_IO_TX_META_DESC_PHASE), i >= 4);
+
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGTRAP, &old_trap, NULL);
+	munmap(db_page, 4096);
+	f.qp->sq.db = &f.sq_db;
+	fake_free(&f);
+}
+#endif
+
 int main(void)
 {
 	if (efa_compat_init()) {
@@ -682,6 +800,9 @@ int main(void)
 	test_post_recv();
 	test_poll();
 	test_status_map();
+#if defined(__x86_64__)
+	test_doorbell_batches();
+#endif
 	if (failures) {
 		fprintf(stderr, "%d checks failed\n", failures);
 		return 1;
