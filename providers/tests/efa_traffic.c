@@ -18,6 +18,10 @@
  *   efa-traffic DEV_A DEV_B direct   sends written into the SQ ring and
  *                                    their CQEs read from the CQ rings
  *                                    efadv_query_qp_wqs and _cq describe
+ *   efa-traffic DEV_A DEV_B srd-128|ud-128|rdma-128
+ *                                    the same with inline data up to
+ *                                    inline_buf_size_ex (128-byte WQEs;
+ *                                    inline RDMA writes)
  *   efa-traffic DEV_A DEV_B bench-srd|bench-ud
  *                                    64-byte sends: one-way latency
  *                                    (half a ping-pong) and messages/s
@@ -57,9 +61,12 @@ struct side {
 	struct efadv_device_attr dev;
 	uint32_t mtu;
 	uint32_t sq_depth;	/* what create_qp made of the SQ */
+	uint32_t max_inline;
 };
 
 static const char *scenario;
+/* the "-128" scenarios: inline data to inline_buf_size_ex (128-byte WQEs) */
+static bool wide;
 
 static void fail(const char *fmt, ...)
 {
@@ -166,7 +173,11 @@ static void setup(struct side *s, const char *name, bool srd, uint32_t sq_wr,
 	qp_attr.cap.max_recv_wr = RECVS;
 	qp_attr.cap.max_send_sge = 2;
 	qp_attr.cap.max_recv_sge = 1;
-	qp_attr.cap.max_inline_data = s->dev.inline_buf_size;
+	qp_attr.cap.max_inline_data = wide ? s->dev.inline_buf_size_ex :
+					     s->dev.inline_buf_size;
+	/* RDMA writes may carry inline data then, where the device writes */
+	if (wide && srd && s->dev.device_caps & EFADV_DEVICE_ATTR_CAPS_RDMA_WRITE)
+		efa.flags = EFADV_QP_FLAGS_INLINE_WRITE;
 	qp_attr.sq_sig_all = 1;
 	qp_attr.comp_mask = IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_SEND_OPS_FLAGS;
 	qp_attr.pd = s->pd;
@@ -176,6 +187,7 @@ static void setup(struct side *s, const char *name, bool srd, uint32_t sq_wr,
 	if (!s->qp)
 		fail("create_qp: %s", strerror(errno));
 	s->sq_depth = qp_attr.cap.max_send_wr;
+	s->max_inline = qp_attr.cap.max_inline_data;
 	s->qpx = ibv_qp_to_qp_ex(s->qp);
 	if (!s->qpx)
 		fail("no qp_ex");
@@ -197,6 +209,16 @@ static void connect_to(struct side *s, const struct side *peer)
 static uint8_t pattern(uint32_t msg, uint32_t byte)
 {
 	return (uint8_t)(msg * 31 + byte * 7 + 1);
+}
+
+/* Message m's length: the MTU, 0, some inline sizes, the rest spread. */
+static uint32_t msg_len(uint32_t m, uint32_t max_len)
+{
+	if (m == 1)
+		return max_len;
+	if (m % 5 == 0)
+		return m % (EFA_IO_TX_DESC_INLINE_MAX_SIZE_128 + 1);
+	return (m * 977) % (max_len + 1);
 }
 
 static double now(void)
@@ -267,9 +289,9 @@ static void messages(struct side *a, struct side *b, uint32_t count,
 				ibv_wr_start(a->qpx);
 			for (k = 0; k < n; k++) {
 				uint32_t m = sent + k, j;
-				uint32_t len = m == 1 ? max_len : (m * 977) % (max_len + 1);
+				uint32_t len = msg_len(m, max_len);
 				uint8_t *src = a->buf + src_base + (uint64_t)(m % 64) * SLOT;
-				bool inl = m % 5 == 0 && len <= a->dev.inline_buf_size;
+				bool inl = m % 5 == 0 && len <= a->max_inline;
 				uint32_t half = len / 2;
 
 				for (j = 0; j < len; j++)
@@ -339,10 +361,10 @@ static void messages(struct side *a, struct side *b, uint32_t count,
 			m = be32toh(wc.imm_data);
 			if (m >= count || seen[m]++)
 				fail("recv: immediate %u", m);
-			len = m == 1 ? max_len : (m * 977) % (max_len + 1);
+			len = msg_len(m, max_len);
 			if (wc.byte_len != len + off && wc.byte_len != len)
 				fail("recv %u: byte_len %u for %u", m, wc.byte_len, len);
-			if (m == 0)
+			if (m == 2 && ud)
 				printf("ud_byte_len_includes_grh=%d\n", wc.byte_len == len + off);
 			if (wc.src_qp != a->qp->qp_num || wc.qp_num != b->qp->qp_num)
 				fail("recv %u: src_qp %u qp %u", m, wc.src_qp, wc.qp_num);
@@ -406,6 +428,22 @@ static void rdma(struct side *a, struct side *b)
 		if (memcmp(local, remote + len, len))
 			fail("rdma write imm: data differ");
 		printf("rdma_write_imm=ok\n");
+		if (wide && a->max_inline > EFA_IO_TX_DESC_INLINE_MAX_SIZE) {
+			ibv_wr_start(a->qpx);
+			a->qpx->wr_id = 4;
+			ibv_wr_rdma_write(a->qpx, b->mr->rkey, (uintptr_t)remote + 2 * len);
+			ibv_wr_set_ud_addr(a->qpx, a->ah, b->qp->qp_num, QKEY);
+			ibv_wr_set_inline_data(a->qpx, local + 5, a->max_inline);
+			if (ibv_wr_complete(a->qpx))
+				fail("inline rdma write post");
+			poll_one(a, &wc);
+			if (wc.status || wc.wr_id != 4)
+				fail("inline rdma write: status %d vendor_err %u",
+				     wc.status, wc.vendor_err);
+			if (memcmp(local + 5, remote + 2 * len, a->max_inline))
+				fail("inline rdma write: data differ");
+			printf("rdma_write_inline=%u\n", a->max_inline);
+		}
 	}
 	if (a->dev.device_caps & EFADV_DEVICE_ATTR_CAPS_RDMA_READ) {
 		for (i = 0; i < len; i++)
@@ -724,13 +762,29 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	scenario = argv[3];
+	{
+		size_t n = strlen(scenario);
+
+		/* srd-128, ud-128, rdma-128: the wide variants */
+		if (n > 4 && !strcmp(scenario + n - 4, "-128")) {
+			wide = true;
+			scenario = strndup(scenario, n - 4);
+		}
+	}
 	srd = strcmp(scenario, "ud") && strcmp(scenario, "bench-ud");
 	self = !strcmp(argv[1], argv[2]);
 	setup(&a, argv[1], srd, strcmp(scenario, "full") ? 32 : 16, false);
 	setup(&b, argv[2], srd, 32, !strcmp(scenario, "events"));
 	connect_to(&a, &b);
 	connect_to(&b, &a);
-	printf("self=%d sq_depth=%u mtu=%u\n", self, a.sq_depth, a.mtu);
+	{
+		struct efadv_wq_attr sq, rq;
+
+		if (efadv_query_qp_wqs(a.qp, &sq, &rq, sizeof(sq)))
+			fail("efadv_query_qp_wqs");
+		printf("self=%d sq_depth=%u mtu=%u wqe_size=%u max_inline=%u\n", self,
+		       a.sq_depth, a.mtu, sq.entry_size, a.max_inline);
+	}
 
 	if (!strcmp(scenario, "srd") || !strcmp(scenario, "ud"))
 		messages(&a, &b, 600, 13, a.mtu < SLOT - GRH ? a.mtu : SLOT - GRH,

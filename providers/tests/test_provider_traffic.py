@@ -44,12 +44,27 @@ def test_messages(devices, pair, scenario):
     assert int(out[f"{scenario}_messages"]) == 600
 
 
+@pytest.mark.parametrize("scenario", ["srd-128", "ud-128"])
+def test_messages_with_128_byte_wqes(devices, scenario):
+    """Inline data up to inline_buf_size_ex takes 128-byte WQEs (when the
+    kernel passes a size past 32 on)."""
+    out = traffic(devices[0], devices[1], scenario)
+    inline = int(out["max_inline"])
+    assert int(out["wqe_size"]) == (abi.value("EFA_IO_TX_WQE_128_SIZE") if inline > abi.value(
+        "EFA_IO_TX_DESC_INLINE_MAX_SIZE") else abi.value("EFA_IO_TX_WQE_SIZE"))
+    assert int(out[f"{scenario[:-4]}_messages"]) == 600
+
+
 @pytest.mark.parametrize("pair", ["two", "self"])
-def test_rdma(devices, pair):
+@pytest.mark.parametrize("scenario", ["rdma", "rdma-128"])
+def test_rdma(devices, pair, scenario):
     b = devices[1] if pair == "two" else devices[0]
-    out = traffic(devices[0], b, "rdma")
+    out = traffic(devices[0], b, scenario)
     if caps() & abi.value("EFADV_DEVICE_ATTR_CAPS_RDMA_WRITE"):
         assert out["rdma_write"] == "ok" and out["rdma_write_imm"] == "ok"
+        if scenario == "rdma-128" and int(out["max_inline"]) > abi.value(
+                "EFA_IO_TX_DESC_INLINE_MAX_SIZE"):
+            assert int(out["rdma_write_inline"]) == int(out["max_inline"])
     if caps() & abi.value("EFADV_DEVICE_ATTR_CAPS_RDMA_READ"):
         assert out["rdma_read"] == "ok"
 
