@@ -506,10 +506,6 @@ void efa_cq_init_data_path(struct efa_context *ctx, struct efa_cq *cq,
 		sub->entry_size = cq->entry_size;
 		sub->phase = 1;
 	}
-	/*
-	 * A single-threaded caller's CQ still locks: an uncontended lock
-	 * costs little, and the CQ locks also guard QP destruction.
-	 */
 	pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
 	efa_cq_set_readers(cq, wc_flags, efa_wc_flags,
 			   ctx->caps.device_caps & EFA_QUERY_DEVICE_CAPS_SQ_64_BIT_REQ_ID);
@@ -564,10 +560,12 @@ static struct ibv_cq_ex *efa_cq_create(struct ibv_context *ibctx,
 	struct efa_cq *cq;
 	int err;
 
-	if (!check_comp_mask(attr->comp_mask, IBV_CQ_INIT_ATTR_MASK_FLAGS) ||
-	    !check_comp_mask(attr->wc_flags, IBV_WC_STANDARD_FLAGS) ||
-	    (attr->comp_mask & IBV_CQ_INIT_ATTR_MASK_FLAGS &&
-	     !check_comp_mask(attr->flags, IBV_CREATE_CQ_ATTR_SINGLE_THREADED))) {
+	/*
+	 * No CQ flags (single-threaded CQs): Debian's provider, the reference
+	 * here, refuses them too.
+	 */
+	if (!check_comp_mask(attr->comp_mask, 0) ||
+	    !check_comp_mask(attr->wc_flags, IBV_WC_STANDARD_FLAGS)) {
 		verbs_err(&ctx->ibvctx,
 			  "create_cq: comp_mask %#x or wc_flags %#llx not supported\n",
 			  attr->comp_mask, (unsigned long long)attr->wc_flags);
