@@ -47,11 +47,13 @@ def test_messages(devices, pair, scenario):
 @pytest.mark.parametrize("scenario", ["srd-128", "ud-128"])
 def test_messages_with_128_byte_wqes(devices, scenario):
     """Inline data up to inline_buf_size_ex takes 128-byte WQEs (when the
-    kernel passes a size past 32 on)."""
+    kernel passes a size past 32 on), as do SRD QPs with inline RDMA writes
+    (asked for when the device writes)."""
     out = traffic(devices[0], devices[1], scenario)
-    inline = int(out["max_inline"])
-    assert int(out["wqe_size"]) == (abi.value("EFA_IO_TX_WQE_128_SIZE") if inline > abi.value(
-        "EFA_IO_TX_DESC_INLINE_MAX_SIZE") else abi.value("EFA_IO_TX_WQE_SIZE"))
+    wide = int(out["max_inline"]) > abi.value("EFA_IO_TX_DESC_INLINE_MAX_SIZE") or (
+        scenario == "srd-128" and caps() & abi.value("EFADV_DEVICE_ATTR_CAPS_RDMA_WRITE"))
+    assert int(out["wqe_size"]) == abi.value(
+        "EFA_IO_TX_WQE_128_SIZE" if wide else "EFA_IO_TX_WQE_SIZE")
     assert int(out[f"{scenario[:-4]}_messages"]) == 600
 
 
