@@ -13,8 +13,12 @@
  *   efa-traffic DEV_A DEV_B ud       the same over UD (40-byte GRH room)
  *   efa-traffic DEV_A DEV_B rdma     RDMA write, read back, write with
  *                                    immediate (when the device has them)
- *   efa-traffic DEV_A DEV_B events   CQ events through a completion channel
+ *   efa-traffic DEV_A DEV_B events|events-ud
+ *                                    CQ events through completion channels,
+ *                                    100 rounds (SRD or UD)
  *   efa-traffic DEV_A DEV_B full     a full SQ and a full RQ: ENOMEM
+ *   efa-traffic DEV_A DEV_B threads  4 threads post on one SQ at once (both
+ *                                    APIs), a 5th polls its CQ meanwhile
  *   efa-traffic DEV_A DEV_B direct   sends written into the SQ ring and
  *                                    their CQEs read from the CQ rings
  *                                    efadv_query_qp_wqs and _cq describe
@@ -29,6 +33,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -466,41 +472,63 @@ static void rdma(struct side *a, struct side *b)
 	}
 }
 
-static void events(struct side *a, struct side *b)
+/*
+ * One completion of s through its channel, as rdma-core's tests wait: the
+ * event, re-arm, then poll (again after the next event if the poll comes
+ * back empty).
+ */
+static void wait_event(struct side *s, struct ibv_wc *wc, int round)
 {
+	struct pollfd pfd = { .fd = s->channel->fd, .events = POLLIN };
 	struct ibv_cq *ev_cq;
 	void *ev_ctx;
+	int n = 0;
+
+	while (!n) {
+		if (poll(&pfd, 1, 20000) != 1)
+			fail("no completion event in round %d", round);
+		if (ibv_get_cq_event(s->channel, &ev_cq, &ev_ctx) || ev_cq != s->cq)
+			fail("get_cq_event");
+		ibv_ack_cq_events(s->cq, 1);
+		if (ibv_req_notify_cq(s->cq, 0))
+			fail("req_notify_cq");
+		n = ibv_poll_cq(s->cq, 1, wc);
+		if (n < 0)
+			fail("poll_cq: %d", n);
+	}
+}
+
+static void events(struct side *a, struct side *b)
+{
+	const int rounds = 100;
 	struct ibv_wc wc;
 	int round;
 
-	for (round = 0; round < 3; round++) {
+	if (ibv_req_notify_cq(a->cq, 0) || ibv_req_notify_cq(b->cq, 0))
+		fail("req_notify_cq");
+	for (round = 0; round < rounds; round++) {
 		struct ibv_sge sge = { (uintptr_t)a->buf, 64, a->mr->lkey };
 		struct ibv_send_wr wr = {
 			.wr_id = round, .sg_list = &sge, .num_sge = 1,
 			.opcode = IBV_WR_SEND, .send_flags = IBV_SEND_SIGNALED,
 		}, *bad;
-		struct pollfd pfd = { .fd = b->channel->fd, .events = POLLIN };
 
-		post_recv_slot(b, round);
-		if (ibv_req_notify_cq(b->cq, 0))
-			fail("req_notify_cq");
+		post_recv_slot(b, round % RECVS);
 		wr.wr.ud.ah = a->ah;
 		wr.wr.ud.remote_qpn = b->qp->qp_num;
 		wr.wr.ud.remote_qkey = QKEY;
 		if (ibv_post_send(a->qp, &wr, &bad))
 			fail("post_send");
-		poll_one(a, &wc);
-		if (poll(&pfd, 1, 20000) != 1)
-			fail("no completion event in round %d", round);
-		if (ibv_get_cq_event(b->channel, &ev_cq, &ev_ctx) || ev_cq != b->cq)
-			fail("get_cq_event");
-		ibv_ack_cq_events(b->cq, 1);
-		if (ibv_poll_cq(b->cq, 1, &wc) != 1 || wc.status || wc.wr_id != (uint64_t)round)
-			fail("event without its completion");
+		wait_event(a, &wc, round);
+		if (wc.status || wc.wr_id != (uint64_t)round)
+			fail("send event without its completion");
+		wait_event(b, &wc, round);
+		if (wc.status || wc.wr_id != (uint64_t)(round % RECVS))
+			fail("receive event without its completion");
 	}
 	if (ibv_req_notify_cq(b->cq, 1) != EOPNOTSUPP)
 		fail("solicited-only events");
-	printf("events=3\n");
+	printf("events=%d\n", 2 * rounds);
 }
 
 static void full(struct side *a, struct side *b)
@@ -677,6 +705,137 @@ static void direct(struct side *a, struct side *b)
 	printf("direct_messages=%u\n", count);
 }
 
+/*
+ * Several threads post on one QP at once (ibv_post_send and ibv_wr_*
+ * sessions in turn), another polls its CQ meanwhile; what arrives is
+ * checked as ever.  A full SQ is ENOMEM: the thread tries again.
+ */
+#define THREADS 4
+#define PER_THREAD 150
+#define MSG 64
+
+struct sender {
+	pthread_t tid;
+	struct side *a, *b;
+	unsigned int id;
+	unsigned int acked;		/* by the poller */
+};
+
+static unsigned int sent_total, received_total;
+
+static void *sender_main(void *arg)
+{
+	struct sender *t = arg;
+	struct side *a = t->a;
+	uint32_t i, j;
+
+	for (i = 0; i < PER_THREAD; i++) {
+		uint32_t m = t->id << 16 | i;
+		uint8_t *src = a->buf + RECVS * SLOT + (t->id * 64 + i % 64) * MSG;
+		struct ibv_sge sge = { (uintptr_t)src, MSG, a->mr->lkey };
+		int err;
+
+		/* the slot's last message has left, and b has room */
+		while (i >= 64 + __atomic_load_n(&t->acked, __ATOMIC_ACQUIRE) ||
+		       __atomic_load_n(&sent_total, __ATOMIC_ACQUIRE) -
+		       __atomic_load_n(&received_total, __ATOMIC_ACQUIRE) >= RECVS / 2)
+			sched_yield();	/* one vCPU is all a test VM may have */
+		for (j = 0; j < MSG; j++)
+			src[j] = pattern(m, j);
+		__atomic_fetch_add(&sent_total, 1, __ATOMIC_ACQ_REL);
+		do {
+			if (i % 2) {
+				ibv_wr_start(a->qpx);
+				a->qpx->wr_id = m;
+				a->qpx->wr_flags = IBV_SEND_SIGNALED;
+				ibv_wr_send_imm(a->qpx, htobe32(m));
+				ibv_wr_set_ud_addr(a->qpx, a->ah, t->b->qp->qp_num, QKEY);
+				ibv_wr_set_sge(a->qpx, sge.lkey, sge.addr, sge.length);
+				err = ibv_wr_complete(a->qpx);
+			} else {
+				struct ibv_send_wr wr = {
+					.wr_id = m, .sg_list = &sge, .num_sge = 1,
+					.opcode = IBV_WR_SEND_WITH_IMM,
+					.send_flags = IBV_SEND_SIGNALED,
+					.imm_data = htobe32(m),
+				}, *bad;
+
+				wr.wr.ud.ah = a->ah;
+				wr.wr.ud.remote_qpn = t->b->qp->qp_num;
+				wr.wr.ud.remote_qkey = QKEY;
+				err = ibv_post_send(a->qp, &wr, &bad);
+			}
+		} while (err == ENOMEM && !sched_yield());
+		if (err)
+			fail("thread %u message %u: %s", t->id, i, strerror(err));
+	}
+	return NULL;
+}
+
+static void *poller_main(void *arg)
+{
+	struct sender *ts = arg;
+	struct side *a = ts[0].a;
+	struct ibv_wc wc[8];
+	unsigned int done = 0;
+
+	while (done < THREADS * PER_THREAD) {
+		int n = ibv_poll_cq(a->cq, 8, wc), k;
+
+		if (n < 0)
+			fail("poll_cq: %d", n);
+		for (k = 0; k < n; k++) {
+			if (wc[k].status || (wc[k].wr_id >> 16) >= THREADS)
+				fail("send %#llx: status %d", (unsigned long long)wc[k].wr_id,
+				     wc[k].status);
+			__atomic_fetch_add(&ts[wc[k].wr_id >> 16].acked, 1, __ATOMIC_ACQ_REL);
+		}
+		done += n;
+		if (!n)
+			sched_yield();
+	}
+	return NULL;
+}
+
+static void threads(struct side *a, struct side *b)
+{
+	struct sender ts[THREADS] = {};
+	uint8_t seen[THREADS][PER_THREAD] = {};
+	pthread_t poller;
+	struct ibv_wc wc;
+	unsigned int i, j;
+
+	for (i = 0; i < RECVS; i++)
+		post_recv_slot(b, i);
+	for (i = 0; i < THREADS; i++) {
+		ts[i] = (struct sender){ .a = a, .b = b, .id = i };
+		pthread_create(&ts[i].tid, NULL, sender_main, &ts[i]);
+	}
+	pthread_create(&poller, NULL, poller_main, ts);
+	for (i = 0; i < THREADS * PER_THREAD; i++) {
+		uint32_t m, t, n;
+		uint8_t *dst;
+
+		poll_one(b, &wc);
+		m = be32toh(wc.imm_data);
+		t = m >> 16;
+		n = m & 0xffff;
+		if (wc.status || t >= THREADS || n >= PER_THREAD || seen[t][n]++ ||
+		    wc.byte_len != MSG)
+			fail("recv: status %d immediate %#x len %u", wc.status, m, wc.byte_len);
+		dst = b->buf + wc.wr_id * SLOT;
+		for (j = 0; j < MSG; j++)
+			if (dst[j] != pattern(m, j))
+				fail("recv %#x: byte %u", m, j);
+		post_recv_slot(b, wc.wr_id);
+		__atomic_fetch_add(&received_total, 1, __ATOMIC_ACQ_REL);
+	}
+	for (i = 0; i < THREADS; i++)
+		pthread_join(ts[i].tid, NULL);
+	pthread_join(poller, NULL);
+	printf("threads=%u thread_messages=%u\n", THREADS, THREADS * PER_THREAD);
+}
+
 static void send_small(struct side *from, struct side *to, uint64_t wr_id)
 {
 	struct ibv_sge sge = { (uintptr_t)from->buf + RECVS * SLOT, 64, from->mr->lkey };
@@ -755,10 +914,10 @@ static void bench(struct side *a, struct side *b)
 int main(int argc, char **argv)
 {
 	struct side a = {}, b = {};
-	bool srd, self;
+	bool srd, self, events_on;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: efa-traffic DEV_A DEV_B srd|ud|rdma|events|full|direct|bench-srd|bench-ud\n");
+		fprintf(stderr, "usage: efa-traffic DEV_A DEV_B srd|ud|rdma|events|full|direct|threads|bench-srd|bench-ud\n");
 		return 2;
 	}
 	scenario = argv[3];
@@ -771,10 +930,12 @@ int main(int argc, char **argv)
 			scenario = strndup(scenario, n - 4);
 		}
 	}
-	srd = strcmp(scenario, "ud") && strcmp(scenario, "bench-ud");
+	srd = strcmp(scenario, "ud") && strcmp(scenario, "bench-ud") &&
+	      strcmp(scenario, "events-ud");
 	self = !strcmp(argv[1], argv[2]);
-	setup(&a, argv[1], srd, strcmp(scenario, "full") ? 32 : 16, false);
-	setup(&b, argv[2], srd, 32, !strcmp(scenario, "events"));
+	events_on = !strncmp(scenario, "events", 6);
+	setup(&a, argv[1], srd, strcmp(scenario, "full") ? 32 : 16, events_on);
+	setup(&b, argv[2], srd, 32, events_on);
 	connect_to(&a, &b);
 	connect_to(&b, &a);
 	{
@@ -791,12 +952,14 @@ int main(int argc, char **argv)
 			 !srd);
 	else if (!strcmp(scenario, "rdma"))
 		rdma(&a, &b);
-	else if (!strcmp(scenario, "events"))
+	else if (events_on)
 		events(&a, &b);
 	else if (!strcmp(scenario, "full"))
 		full(&a, &b);
 	else if (!strcmp(scenario, "direct"))
 		direct(&a, &b);
+	else if (!strcmp(scenario, "threads"))
+		threads(&a, &b);
 	else if (!strcmp(scenario, "bench-srd") || !strcmp(scenario, "bench-ud"))
 		bench(&a, &b);
 	else

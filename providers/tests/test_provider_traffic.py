@@ -71,8 +71,11 @@ def test_rdma(devices, pair, scenario):
         assert out["rdma_read"] == "ok"
 
 
-def test_cq_events(devices):
-    assert traffic(devices[0], devices[1], "events")["events"] == "3"
+@pytest.mark.parametrize("scenario", ["events", "events-ud"])
+def test_cq_events(devices, scenario):
+    """100 sends, each completion on both sides waited for through a
+    completion channel (event, re-arm, poll), as rdma-core's tests do."""
+    assert traffic(devices[0], devices[1], scenario)["events"] == "200"
 
 
 def test_full_queues(devices):
@@ -86,3 +89,10 @@ def test_rings_as_efadv_describes_them(devices):
     does), across a wrap of the SQ."""
     out = traffic(devices[0], devices[1], "direct")
     assert int(out["direct_messages"]) == 3 * int(out["direct_sq_entries"]) // 2
+
+
+def test_threads_share_a_queue_pair(devices):
+    """Four threads post on one SQ at once, a fifth polls its CQ: every
+    message arrives once and intact (the SQ, RQ and CQ locks)."""
+    out = traffic(devices[0], devices[1], "threads")
+    assert int(out["thread_messages"]) == 600
