@@ -16,6 +16,8 @@
  *   efa-traffic DEV_A DEV_B events|events-ud
  *                                    CQ events through completion channels,
  *                                    100 rounds (SRD or UD)
+ *   efa-traffic DEV_A DEV_B events-pingpong
+ *                                    rdma-core's UD ping-pong with events
  *   efa-traffic DEV_A DEV_B full     a full SQ and a full RQ: ENOMEM
  *   efa-traffic DEV_A DEV_B threads  4 threads post on one SQ at once (both
  *                                    APIs), a 5th polls its CQ meanwhile
@@ -531,6 +533,53 @@ static void events(struct side *a, struct side *b)
 	printf("events=%d\n", 2 * rounds);
 }
 
+/*
+ * rdma-core's ping-pong with events: b answers each message at once, so
+ * a's send completion and the answer land in a's CQ close together, and
+ * the second may come between a's event and its re-arm.  The arm doorbell
+ * carries the consumer index: a CQ armed with completions not yet
+ * consumed must still raise an event, or a waits forever.
+ */
+static void events_pingpong(struct side *a, struct side *b)
+{
+	const int rounds = 100;
+	struct ibv_sge sa = { (uintptr_t)a->buf + RECVS * SLOT, 64, a->mr->lkey };
+	struct ibv_sge sb = { (uintptr_t)b->buf + RECVS * SLOT, 64, b->mr->lkey };
+	struct ibv_wc wc;
+	int round, i;
+
+	if (ibv_req_notify_cq(a->cq, 0) || ibv_req_notify_cq(b->cq, 0))
+		fail("req_notify_cq");
+	for (round = 0; round < rounds; round++) {
+		struct ibv_send_wr wa = {
+			.wr_id = 1000 + round, .sg_list = &sa, .num_sge = 1,
+			.opcode = IBV_WR_SEND, .send_flags = IBV_SEND_SIGNALED,
+		}, wb = wa, *bad;
+
+		wb.sg_list = &sb;
+		post_recv_slot(a, round % RECVS);
+		post_recv_slot(b, round % RECVS);
+		wa.wr.ud.ah = a->ah;
+		wa.wr.ud.remote_qpn = b->qp->qp_num;
+		wa.wr.ud.remote_qkey = QKEY;
+		wb.wr.ud.ah = b->ah;
+		wb.wr.ud.remote_qpn = a->qp->qp_num;
+		wb.wr.ud.remote_qkey = QKEY;
+		if (ibv_post_send(a->qp, &wa, &bad))
+			fail("post_send");
+		wait_event(b, &wc, round);		/* the ping */
+		if (ibv_post_send(b->qp, &wb, &bad))
+			fail("post_send");
+		for (i = 0; i < 2; i++) {		/* a's send and the pong */
+			wait_event(a, &wc, round);
+			if (wc.status)
+				fail("round %d: status %d", round, wc.status);
+		}
+		wait_event(b, &wc, round);		/* b's send */
+	}
+	printf("events=%d\n", 4 * rounds);
+}
+
 static void full(struct side *a, struct side *b)
 {
 	uint32_t depth = a->sq_depth, i;
@@ -931,7 +980,7 @@ int main(int argc, char **argv)
 		}
 	}
 	srd = strcmp(scenario, "ud") && strcmp(scenario, "bench-ud") &&
-	      strcmp(scenario, "events-ud");
+	      strcmp(scenario, "events-ud") && strcmp(scenario, "events-pingpong");
 	self = !strcmp(argv[1], argv[2]);
 	events_on = !strncmp(scenario, "events", 6);
 	setup(&a, argv[1], srd, strcmp(scenario, "full") ? 32 : 16, events_on);
@@ -952,6 +1001,8 @@ int main(int argc, char **argv)
 			 !srd);
 	else if (!strcmp(scenario, "rdma"))
 		rdma(&a, &b);
+	else if (!strcmp(scenario, "events-pingpong"))
+		events_pingpong(&a, &b);
 	else if (events_on)
 		events(&a, &b);
 	else if (!strcmp(scenario, "full"))
