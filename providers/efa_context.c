@@ -22,6 +22,7 @@ static const struct verbs_context_ops efa_context_ops = {
 	.create_cq_ex = efa_create_cq_ex,
 	.create_qp = efa_create_qp,
 	.create_qp_ex = efa_create_qp_ex,
+	.cq_event = efa_cq_event,
 	.dealloc_pd = efa_dealloc_pd,
 	.dereg_mr = efa_dereg_mr,
 	.destroy_ah = efa_destroy_ah,
@@ -138,6 +139,8 @@ struct verbs_context *efa_alloc_context(struct ibv_device *ibdev, int cmd_fd,
 	verbs_set_ops(&ctx->ibvctx, &efa_context_ops);
 
 	err = efa_read_device_caps(ctx);
+	if (!err)
+		err = efa_qp_table_init(ctx);
 	if (err)
 		goto err_free;
 
@@ -154,6 +157,7 @@ static void efa_free_context(struct ibv_context *ibctx)
 {
 	struct efa_context *ctx = to_efa_context(ibctx);
 
+	efa_qp_table_free(ctx);
 	verbs_uninit_context(&ctx->ibvctx);
 	free(ctx);
 }

@@ -4,8 +4,9 @@
  * through efadv_create_driver_qp / efadv_create_qp_ex.  The provider sizes
  * both work queues, the kernel creates them and answers with where to map
  * the send queue's LLQ (device memory the provider writes WQEs into), the
- * receive ring (host memory) and the two doorbells.  Posting comes with the
- * data path; until then it fails with EOPNOTSUPP.
+ * receive ring (host memory) and the two doorbells.  Posting is in
+ * efa_sq.c and efa_rq.c; completions find their QP through the context's
+ * QP table, kept here.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -52,103 +53,76 @@ static uint32_t efa_rq_max_depth(const struct efa_caps *caps, uint32_t max_sge)
 	return caps->max_rq_wr / (max_sge ? max_sge : 1);
 }
 
-/* ---------------------------------------- data path: the next issue */
+/* ---------------------------------------- the QP table */
 
-int efa_post_send(struct ibv_qp *ibqp EFA_UNUSED, struct ibv_send_wr *wr,
-		  struct ibv_send_wr **bad)
+/* What a context needs to find its QPs by number (completions name them). */
+int efa_qp_table_init(struct efa_context *ctx)
 {
-	*bad = wr;
-	return EOPNOTSUPP;
+	uint32_t slots = roundup_pow_of_two(ctx->caps.max_qp ? ctx->caps.max_qp : 1);
+
+	ctx->qp_table = calloc(slots, sizeof(*ctx->qp_table));
+	ctx->qp_gen = calloc(slots, sizeof(*ctx->qp_gen));
+	if (!ctx->qp_table || !ctx->qp_gen) {
+		efa_qp_table_free(ctx);
+		return ENOMEM;
+	}
+	ctx->qp_table_mask = slots - 1;
+	pthread_spin_init(&ctx->qp_table_lock, PTHREAD_PROCESS_PRIVATE);
+	return 0;
 }
 
-int efa_post_recv(struct ibv_qp *ibqp EFA_UNUSED, struct ibv_recv_wr *wr,
-		  struct ibv_recv_wr **bad)
+void efa_qp_table_free(struct efa_context *ctx)
 {
-	*bad = wr;
-	return EOPNOTSUPP;
+	if (ctx->qp_table)
+		pthread_spin_destroy(&ctx->qp_table_lock);
+	free(ctx->qp_table);
+	free(ctx->qp_gen);
+	ctx->qp_table = NULL;
+	ctx->qp_gen = NULL;
 }
 
-static void efa_wr_nop(struct ibv_qp_ex *qpx EFA_UNUSED)
+/* The QP's CQs, locked in one order (receive first) by everyone. */
+static void efa_qp_lock_cqs(struct ibv_qp *ibqp)
 {
+	struct efa_cq *rcq = to_efa_cq(ibqp->recv_cq);
+	struct efa_cq *scq = to_efa_cq(ibqp->send_cq);
+
+	pthread_spin_lock(&rcq->lock);
+	if (scq != rcq)
+		pthread_spin_lock(&scq->lock);
 }
 
-static int efa_wr_complete(struct ibv_qp_ex *qpx EFA_UNUSED)
+static void efa_qp_unlock_cqs(struct ibv_qp *ibqp)
 {
-	return EOPNOTSUPP;
+	struct efa_cq *rcq = to_efa_cq(ibqp->recv_cq);
+	struct efa_cq *scq = to_efa_cq(ibqp->send_cq);
+
+	if (scq != rcq)
+		pthread_spin_unlock(&scq->lock);
+	pthread_spin_unlock(&rcq->lock);
 }
 
-static void efa_wr_imm(struct ibv_qp_ex *qpx EFA_UNUSED, __be32 imm EFA_UNUSED)
+/* A new generation for the QP number's slot: see efa_wq.c. */
+static uint16_t efa_qp_table_next_gen(struct efa_context *ctx, uint32_t qpn)
 {
+	uint16_t gen;
+
+	pthread_spin_lock(&ctx->qp_table_lock);
+	gen = ++ctx->qp_gen[qpn & ctx->qp_table_mask];
+	pthread_spin_unlock(&ctx->qp_table_lock);
+	return gen;
 }
 
-static void efa_wr_rdma(struct ibv_qp_ex *qpx EFA_UNUSED, uint32_t rkey EFA_UNUSED,
-			uint64_t addr EFA_UNUSED)
+void efa_qp_table_set(struct efa_context *ctx, struct efa_qp *qp,
+		      struct efa_qp *to)
 {
-}
+	struct ibv_qp *ibqp = &qp->verbs_qp.qp;
 
-static void efa_wr_rdma_imm(struct ibv_qp_ex *qpx EFA_UNUSED,
-			    uint32_t rkey EFA_UNUSED, uint64_t addr EFA_UNUSED,
-			    __be32 imm EFA_UNUSED)
-{
-}
-
-static void efa_wr_ud_addr(struct ibv_qp_ex *qpx EFA_UNUSED,
-			   struct ibv_ah *ah EFA_UNUSED, uint32_t qpn EFA_UNUSED,
-			   uint32_t qkey EFA_UNUSED)
-{
-}
-
-static void efa_wr_sge(struct ibv_qp_ex *qpx EFA_UNUSED, uint32_t lkey EFA_UNUSED,
-		       uint64_t addr EFA_UNUSED, uint32_t len EFA_UNUSED)
-{
-}
-
-static void efa_wr_sge_list(struct ibv_qp_ex *qpx EFA_UNUSED, size_t n EFA_UNUSED,
-			    const struct ibv_sge *sg EFA_UNUSED)
-{
-}
-
-static void efa_wr_inline(struct ibv_qp_ex *qpx EFA_UNUSED, void *addr EFA_UNUSED,
-			  size_t len EFA_UNUSED)
-{
-}
-
-static void efa_wr_inline_list(struct ibv_qp_ex *qpx EFA_UNUSED, size_t n EFA_UNUSED,
-			       const struct ibv_data_buf *bufs EFA_UNUSED)
-{
-}
-
-static void efa_wr_hints(struct efadv_qp *dv EFA_UNUSED, uint32_t hints EFA_UNUSED)
-{
-}
-
-/* The ibv_wr_* setters, so no caller jumps through NULL before issue 8. */
-static void efa_qp_set_wr_ops(struct efa_qp *qp, uint64_t send_ops,
-			      uint64_t wr_flags)
-{
-	struct ibv_qp_ex *x = &qp->verbs_qp.qp_ex;
-
-	x->wr_start = efa_wr_nop;
-	x->wr_complete = efa_wr_complete;
-	x->wr_abort = efa_wr_nop;
-	if (send_ops & IBV_QP_EX_WITH_SEND)
-		x->wr_send = efa_wr_nop;
-	if (send_ops & IBV_QP_EX_WITH_SEND_WITH_IMM)
-		x->wr_send_imm = efa_wr_imm;
-	if (send_ops & IBV_QP_EX_WITH_RDMA_READ)
-		x->wr_rdma_read = efa_wr_rdma;
-	if (send_ops & IBV_QP_EX_WITH_RDMA_WRITE)
-		x->wr_rdma_write = efa_wr_rdma;
-	if (send_ops & IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM)
-		x->wr_rdma_write_imm = efa_wr_rdma_imm;
-	x->wr_set_ud_addr = efa_wr_ud_addr;
-	x->wr_set_sge = efa_wr_sge;
-	x->wr_set_sge_list = efa_wr_sge_list;
-	x->wr_set_inline_data = efa_wr_inline;
-	x->wr_set_inline_data_list = efa_wr_inline_list;
-	if (wr_flags & EFADV_WR_EX_WITH_PROCESSING_HINTS)
-		qp->dv_qp.wr_set_processing_hints = efa_wr_hints;
-	efa_qp_mark_extended(qp);
+	pthread_spin_lock(&ctx->qp_table_lock);
+	efa_qp_lock_cqs(ibqp);
+	ctx->qp_table[ibqp->qp_num & ctx->qp_table_mask] = to;
+	efa_qp_unlock_cqs(ibqp);
+	pthread_spin_unlock(&ctx->qp_table_lock);
 }
 
 /* ---------------------------------------- checks */
@@ -353,6 +327,74 @@ static int efa_qp_map(struct efa_context *ctx, struct efa_qp *qp,
 	return err;
 }
 
+static void efa_qp_unmap(struct efa_context *ctx, struct efa_qp *qp)
+{
+	efa_wq_unmap(ctx, &qp->sq);
+	efa_wq_unmap(ctx, &qp->rq);
+}
+
+/* ---------------------------------------- data path state */
+
+void efa_qp_free_data_path(struct efa_qp *qp)
+{
+	efa_wq_free_wrids(&qp->sq);
+	efa_wq_free_wrids(&qp->rq);
+	free(qp->local_queue);
+	qp->local_queue = NULL;
+	pthread_spin_destroy(&qp->sq.lock);
+	pthread_spin_destroy(&qp->rq.lock);
+}
+
+/*
+ * What posting needs, all allocated now so posting allocates nothing: the
+ * request id slots of each queue (none for an SQ with 64-bit request ids),
+ * the local queue the ibv_wr_* API builds WQEs in, the functions for this
+ * QP's request id form.
+ */
+int efa_qp_init_data_path(struct efa_context *ctx, struct efa_qp *qp,
+			  const struct ibv_qp_init_attr_ex *attr,
+			  const struct efadv_qp_init_attr *efa)
+{
+	uint16_t gen = efa_qp_table_next_gen(ctx, qp->verbs_qp.qp.qp_num);
+	int err;
+
+	pthread_spin_init(&qp->sq.lock, PTHREAD_PROCESS_PRIVATE);
+	pthread_spin_init(&qp->rq.lock, PTHREAD_PROCESS_PRIVATE);
+	qp->gen = gen;
+	qp->sq.max_wrs = qp->sq.entries;
+	qp->sq.max_sge = qp->max_send_sge;
+	/* each receive takes at most max_sge descriptors, at least one */
+	qp->rq.max_wrs = qp->rq.entries / max_t(uint32_t, qp->max_recv_sge, 1);
+	qp->rq.max_sge = qp->max_recv_sge;
+	qp->max_rdma_sge = min_t(uint32_t, ctx->caps.max_sge_rd,
+				 EFA_IO_TX_DESC_NUM_RDMA_BUFS);
+	qp->inline_write = efa->flags & EFADV_QP_FLAGS_INLINE_WRITE;
+	qp->sq_sig_all_flag = attr->sq_sig_all ? IBV_SEND_SIGNALED : 0;
+
+	err = qp->sq_64_bit_req_id ? 0 :
+		efa_wq_init_wrids(&qp->sq, qp->sq.max_wrs, gen);
+	if (!err && qp->rq.max_wrs)
+		err = efa_wq_init_wrids(&qp->rq, qp->rq.max_wrs, gen);
+	if (!err && attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) {
+		qp->local_queue = malloc((size_t)qp->sq.entries * qp->sq.entry_size);
+		if (!qp->local_queue)
+			err = ENOMEM;
+	}
+	if (err) {
+		verbs_err(&ctx->ibvctx, "create_qp: no room for the queues' state: %d\n", err);
+		efa_qp_free_data_path(qp);
+		return err;
+	}
+
+	efa_sq_set_post_send(qp);
+	qp->dv_qp.comp_mask = 0;
+	if (attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) {
+		efa_sq_set_ops(qp, attr->send_ops_flags, efa->wr_flags);
+		efa_qp_mark_extended(qp);
+	}
+	return 0;
+}
+
 /* ---------------------------------------- create */
 
 static struct ibv_qp *efa_qp_create(struct ibv_context *ibctx,
@@ -441,11 +483,14 @@ static struct ibv_qp *efa_qp_create(struct ibv_context *ibctx,
 	if (err)
 		goto err_destroy;
 
-	qp->dv_qp.comp_mask = 0;
-	if (attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS)
-		efa_qp_set_wr_ops(qp, attr->send_ops_flags, efa->wr_flags);
+	err = efa_qp_init_data_path(ctx, qp, attr, efa);
+	if (err)
+		goto err_unmap;
+	efa_qp_table_set(ctx, qp, qp);
 	return &qp->verbs_qp.qp;
 
+err_unmap:
+	efa_qp_unmap(ctx, qp);
 err_destroy:
 	ibv_cmd_destroy_qp(&qp->verbs_qp.qp);
 err_free:
@@ -570,8 +615,16 @@ int efa_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int attr_mask)
 			    attr_mask, err);
 		return err;
 	}
-	if (attr_mask & IBV_QP_STATE)
+	if (attr_mask & IBV_QP_STATE) {
+		struct efa_qp *qp = to_efa_qp(ibqp);
+
 		ibqp->state = attr->qp_state;
+		/* the device forgets the queues' contents: start over */
+		if (attr->qp_state == IBV_QPS_RESET) {
+			efa_wq_reset(&qp->sq);
+			efa_wq_reset(&qp->rq);
+		}
+	}
 	return 0;
 }
 
@@ -615,8 +668,10 @@ int efa_destroy_qp(struct ibv_qp *ibqp)
 		verbs_err(&ctx->ibvctx, "destroy_qp %u: %d\n", ibqp->qp_num, err);
 		return err;
 	}
-	efa_wq_unmap(ctx, &qp->sq);
-	efa_wq_unmap(ctx, &qp->rq);
+	/* no poller of its CQs finds it any more */
+	efa_qp_table_set(ctx, qp, NULL);
+	efa_qp_unmap(ctx, qp);
+	efa_qp_free_data_path(qp);
 	free(qp);
 	return 0;
 }

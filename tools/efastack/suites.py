@@ -192,7 +192,7 @@ SUITES = (
                   ("ADMIN_TIMEOUT_MS", 1000))),
     Suite("provider", "our libefa over an EFA kernel driver: contexts, PDs, CQs, QPs, AHs, "
           "MRs, efadv, invalid arguments, mangled kernel answers, libfabric",
-          "vm", tests=("providers/tests/test_provider_vm.py",), needs=("provider",),
+          "vm", tests=("providers/tests/test_provider_vm.py", "providers/tests/test_provider_traffic.py"), needs=("provider",),
           kernels=BOTH_KERNELS, pairs=(("upstream", "ours"), ("ours", "ours")),
           devices=2, props=SHARED_PROPS,
           # The kernel adds CQ_WITH_SGID; 6.1's upstream driver knows only
