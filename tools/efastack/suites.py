@@ -217,17 +217,27 @@ SUITES = (
                ("EFA_OBJECTS", _provider_file("tests/efa-objects")),
                ("EFA_HIDE_CREATE_AH", _provider_file("tests/hide_create_ah_udata.so")),
                ("EFA_MANGLE_UDATA", _provider_file("tests/mangle_udata.so")))),
-    Suite("rdma-core-efa", "rdma-core 56.1's own EFA object tests (tests/test_efadv.py) with its "
-          "own libibverbs and pyverbs over our libefa", "vm",
+    Suite("rdma-core-efa", "rdma-core 56.1's own EFA tests (test_efadv.py, test_efa_srd.py) in "
+          "full and its generic tests that run on EFA, with its own libibverbs and pyverbs, "
+          "over our libefa and over rdma-core 56.1's own", "vm",
           tests=("providers/tests/test_rdma_core_efa.py",), needs=("provider", "rdma-core-prefix"),
-          kernels=BOTH_KERNELS, pairs=(("upstream", "ours"), ("ours", "ours")), devices=2,
-          props=SHARED_PROPS, expect=(("PROVIDER_LIB", _provider_file("libefa.so.1")),),
-          # 6.1's upstream driver has no MR query ioctl, nor RDMA write
-          # (the QP-ex test picks its send operations at random, and skips
-          # when the device lacks one)
-          expect_when=(({"driver": "upstream", "kernel": "6.1"},
+          kernels=BOTH_KERNELS, pairs=(("upstream", "ours"), ("ours", "ours"),
+                                       ("upstream", "rdma-core"), ("ours", "rdma-core")),
+          devices=2, props=SHARED_PROPS, timeout=1800,
+          expect=(("PROVIDER_LIB", _provider_file("libefa.so.1")),),
+          expect_when=(({"provider": "rdma-core"},
+                        (("PROVIDER_LIB", lambda run: os.path.realpath(
+                            build.rdma_core_provider(build.rdma_core_prefix())[1])),)),
+                       # our libefa posts and polls once its data path lands
+                       ({"provider": "ours"}, (("RDMA_CORE_TRAFFIC", "unsupported"),)),
+                       # 6.1's upstream driver has no MR query ioctl, nor
+                       # RDMA write (the QP-ex test picks its send operations
+                       # at random, and skips when the device lacks one)
+                       ({"driver": "upstream", "kernel": "6.1"},
                         (("RDMA_CORE_SKIPS", "EfaMRTest.test_efadv_query_mr "
-                          "EfaQPExTest.test_efadv_create_qp_ex"),)),),
+                          "EfaQPExTest.test_efadv_create_qp_ex "
+                          "QPSRDTestCase.test_qp_ex_srd_rdma_write "
+                          "QPSRDTestCase.test_qp_ex_srd_rdma_write_with_imm"),)),),
           env=(("EFA_RDMA_CORE_PREFIX", lambda run: build.rdma_core_prefix()),)),
     Suite("reload", "20 unload/reload cycles of efa.ko leave nothing behind",
           "vm", tests=("kernel-module/tests/test_reload.py",), kernels=BOTH_KERNELS,
