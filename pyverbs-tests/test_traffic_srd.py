@@ -25,7 +25,7 @@ from pyverbs.providers.efa import efadv
 from efastack import abi
 from traffic import (ACCESS_LOCAL, PORT, QKEY, TIMER_S, Counters, by_wr_id, check_error,
                      check_ok, check_refused, create_qp, devices, efadv_cap, endpoint,
-                     make_pair, nothing_more, poll, post_recv, post_send, qp_cap,
+                     make_pair, nothing_more, send_sges, poll, post_recv, post_send, qp_cap,
                      traffic_expected, wr_post)
 
 pytestmark = pytest.mark.usefixtures("objects_everywhere_return")
@@ -242,7 +242,7 @@ def test_sge_lists(stack, placement):
     a, b = devices(placement)
     with contextlib.ExitStack() as probe:
         attr = endpoint(probe, a, SRD).attr
-    send_sge, recv_sge = attr.max_sq_sge, attr.max_rq_sge
+    send_sge, recv_sge = send_sges(attr), attr.max_rq_sge
     pair = make_pair(stack, placement, SRD, send_sge=send_sge, recv_sge=recv_sge)
     req, resp = pair.req, pair.resp
     pieces = [(i * 1024 + i, 100 + 37 * i) for i in range(send_sge)]

@@ -15,7 +15,7 @@ from pyverbs.qp import DataBuffer
 import pyverbs.enums as ibv
 
 from traffic import (GRH, PORT, QKEY, Counters, by_wr_id, check_error, check_ok, create_qp,
-                     devices, endpoint, make_pair, nothing_more, poll, post_recv,
+                     devices, endpoint, make_pair, nothing_more, send_sges, poll, post_recv,
                      post_send, qp_cap, wr_post)
 
 pytestmark = pytest.mark.usefixtures("objects_everywhere_return")
@@ -94,10 +94,10 @@ def test_sge_lists(stack, placement):
     a, _ = devices(placement)
     with contextlib.ExitStack() as probe:
         attr = endpoint(probe, a, UD).attr
-    pair = make_pair(stack, placement, UD, send_sge=attr.max_sq_sge,
+    pair = make_pair(stack, placement, UD, send_sge=send_sges(attr),
                      recv_sge=attr.max_rq_sge)
     req, resp = pair.req, pair.resp
-    pieces = [(i * 1000 + 3, 50 + 20 * i) for i in range(attr.max_sq_sge)]
+    pieces = [(i * 1000 + 3, 50 + 20 * i) for i in range(send_sges(attr))]
     data = b"".join(req.fill(o, n, pair.rng) for o, n in pieces)
     # the GRH alone in the first receive SGE, the payload over the others
     rest = attr.max_rq_sge - 1
@@ -187,6 +187,20 @@ def test_undeliverable_is_dropped_and_counted(stack, placement, why):
     check_ok(poll(req.cq, 1)[0], 3)
     check_ok(poll(resp.cq, 1)[0], 1)
     assert resp.read(GRH, 32) == exchange_one
+
+
+def test_receive_too_short_is_a_length_error_at_the_receiver(stack, placement):
+    """A UD message longer than the receive (GRH included): the receive
+    completes with LOCAL_ERROR_BAD_LENGTH, as on InfiniBand; the sender,
+    which gets no answer on UD, succeeds; nothing lands past the buffer."""
+    pair = make_pair(stack, placement, UD)
+    req, resp = pair.req, pair.resp
+    guard = resp.fill(0, 512, pair.rng)
+    post_recv(resp, 1, [(0, GRH + 16)])
+    post_send(req, pair.ah, resp.qp.qp_num, 2, [(0, 100)])
+    check_ok(poll(req.cq, 1)[0], 2)
+    check_error(poll(resp.cq, 1)[0], "LOCAL_ERROR_BAD_LENGTH", 1)
+    assert resp.read(GRH + 16, 512 - GRH - 16) == guard[GRH + 16:]
 
 
 def test_bad_lkey_is_a_local_protection_error(stack, placement):

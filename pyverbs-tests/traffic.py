@@ -36,7 +36,7 @@ from pyverbs.wr import RecvWR, SendWR, SGE
 import pyverbs.enums as ibv
 
 from efastack import abi
-from efastack.guest import efa_device_names, expect, fresh_counter
+from efastack.guest import counter, efa_device_names, expect
 
 PORT = 1
 QKEY = 0x11111111
@@ -86,6 +86,12 @@ def wc_status(name):
     """The ibv_wc_status the provider under test reports for EFA status NAME."""
     table = WC_STATUS_44 if expect("wc_status_map") == "rdma-core-44" else WC_STATUS
     return table[name]
+
+
+def send_sges(attr):
+    """The SGEs a send may gather: what the device announces, at most what
+    a WQE holds (EFA_IO_TX_DESC_NUM_BUFS in either WQE size)."""
+    return min(attr.max_sq_sge, abi.value("EFA_IO_TX_DESC_NUM_BUFS"))
 
 
 def efadv_cap(attr, name):
@@ -390,12 +396,14 @@ class Counters:
         self.before = self.read()
 
     def read(self):
+        # past the RDMA core's cache of the last read, then all at once
+        time.sleep(0.05)
         out = {}
         for dev in self.devs:
             folder = f"/sys/class/infiniband/{dev}/ports/{PORT}/hw_counters"
             for name in self.NAMES:
                 if os.path.exists(f"{folder}/{name}"):
-                    out[(dev, name)] = fresh_counter(dev, name, PORT)
+                    out[(dev, name)] = counter(dev, name, PORT)
         return out
 
     def delta(self):
