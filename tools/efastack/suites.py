@@ -124,7 +124,7 @@ SHARED_PROPS = (("guid", "0x0a1b2c3d4e5f6071"), ("max-qp", "100"), ("max-cq", "2
                 ("max-pd", "300"), ("max-mr", "4000"), ("max-ah", "500"),
                 ("max-cq-depth", "4096"), ("max-sq-depth", "512"),
                 ("max-rq-depth", "2048"), ("keep-alive-ms", "500"),
-                ("max-wr-send-sges", "3"), ("max-wr-recv-sges", "4"),
+                ("max-wr-send-sges", "2"), ("max-wr-recv-sges", "4"),
                 ("inline-buf-size-ex", "80"), ("max-rdma-size", "0x20000000"),
                 ("max-llq-size", "16384"))
 
