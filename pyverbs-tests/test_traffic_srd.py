@@ -16,7 +16,7 @@ import pytest
 from pyverbs.mr import MR
 from pyverbs.pd import PD
 from pyverbs.pyverbs_error import PyverbsRDMAError
-from pyverbs.qp import DataBuffer, QPAttr
+from pyverbs.qp import QPAttr
 import pyverbs.enums as ibv
 
 from pyverbs.addr import AHAttr, GID, GlobalRoute
@@ -212,15 +212,15 @@ def test_inline_sends(stack, placement):
         post_send(req, pair.ah, resp.qp.qp_num, base, [(base * 128, n)], inline=True)
         sent[base + 1] = req.fill((base + 1) * 128, n, pair.rng)
         wr_post(req.qp, base + 1, pair.ah, resp.qp.qp_num, "send",
-                inline=[DataBuffer(req.mr.buf + (base + 1) * 128, n)])
+                inline=[(req.mr.buf + (base + 1) * 128, n)])
         # the list form, from two places
         first = n // 2
         a = req.fill((base + 2) * 128, first, pair.rng)
         b = req.fill((base + 2) * 128 + 64, n - first, pair.rng)
         sent[base + 2] = a + b
         wr_post(req.qp, base + 2, pair.ah, resp.qp.qp_num, "send",
-                inline=[DataBuffer(req.mr.buf + (base + 2) * 128, first),
-                        DataBuffer(req.mr.buf + (base + 2) * 128 + 64, n - first)])
+                inline=[(req.mr.buf + (base + 2) * 128, first),
+                        (req.mr.buf + (base + 2) * 128 + 64, n - first)])
         # the sender's buffer may change at once: the data went with the WQE
         for j in range(3):
             req.fill((base + j) * 128, 128, pair.rng)

@@ -11,7 +11,6 @@ import errno
 
 import pytest
 from pyverbs.pyverbs_error import PyverbsRDMAError
-from pyverbs.qp import DataBuffer
 import pyverbs.enums as ibv
 
 from traffic import (GRH, PORT, QKEY, Counters, by_wr_id, check_error, check_ok, create_qp,
@@ -41,7 +40,7 @@ def exchange(pair, sizes, api="post_send", imm=None, inline=False):
             wr_post(req.qp, 0x200 + i, pair.ah, resp.qp.qp_num,
                     "send_imm" if imm is not None else "send",
                     sges=[req.sge(i * slot, n)], imm=(imm or 0) + i,
-                    inline=[DataBuffer(req.mr.buf + i * slot, n)] if inline else None)
+                    inline=[(req.mr.buf + i * slot, n)] if inline else None)
     sends = by_wr_id(poll(req.cq, len(sizes)))
     recvs = by_wr_id(poll(resp.cq, len(sizes)))
     for i, n in enumerate(sizes):

@@ -22,6 +22,7 @@ import errno
 import os
 import random
 import select
+import socket
 import time
 
 import pytest
@@ -31,7 +32,7 @@ from pyverbs.mr import MR
 from pyverbs.pd import PD
 from pyverbs.providers.efa import efadv
 from pyverbs.pyverbs_error import PyverbsRDMAError
-from pyverbs.qp import QPAttr, QPCap, QPEx, QPInitAttrEx
+from pyverbs.qp import DataBuffer, QPAttr, QPCap, QPEx, QPInitAttrEx
 from pyverbs.wr import RecvWR, SendWR, SGE
 import pyverbs.enums as ibv
 
@@ -257,28 +258,32 @@ def wr_post(qp, wr_id, ah, dest, op, *, sges=(), inline=None, imm=0, rkey=0, rad
             qkey=QKEY):
     """One work request through ibv_wr_*: OP is send, send_imm, rdma_read,
     rdma_write or rdma_write_imm; data from SGES (SGE objects) or INLINE
-    (a list of DataBuffer)."""
+    ((address, length) pieces).  IMM is taken as post_send() takes it,
+    the raw big-endian word of ibv_send_wr.imm_data."""
+    # pyverbs' wr_send_imm/wr_rdma_write_imm convert a host-order value
+    # to big endian: give them the host-order value of that word
+    host_imm = socket.ntohl(imm)
     qp.wr_start()
     qp.wr_id = wr_id
     qp.wr_flags = ibv.IBV_SEND_SIGNALED | (ibv.IBV_SEND_INLINE if inline else 0)
     if op == "send":
         qp.wr_send()
     elif op == "send_imm":
-        qp.wr_send_imm(imm)
+        qp.wr_send_imm(host_imm)
     elif op == "rdma_read":
         qp.wr_rdma_read(rkey, raddr)
     elif op == "rdma_write":
         qp.wr_rdma_write(rkey, raddr)
     elif op == "rdma_write_imm":
-        qp.wr_rdma_write_imm(rkey, raddr, imm)
+        qp.wr_rdma_write_imm(rkey, raddr, host_imm)
     else:
         raise ValueError(op)
     qp.wr_set_ud_addr(ah, dest, qkey)
     if inline is not None:
         if len(inline) == 1:
-            qp.wr_set_inline_data(inline[0].addr, inline[0].length)
+            qp.wr_set_inline_data(*inline[0])
         else:
-            qp.wr_set_inline_data_list(len(inline), inline)
+            qp.wr_set_inline_data_list(len(inline), [DataBuffer(a, n) for a, n in inline])
     elif len(sges) == 1:
         qp.wr_set_sge(sges[0])
     else:
