@@ -616,6 +616,7 @@ def test_a_cq_too_small_is_overrun_in_its_ring(queues):
         queues.write_wqe(queues.wqe(i, inline=b"x" * 8))
     queues.ring_sq()
     time.sleep(1)
+    assert queues.all_cqes(), "no completion written at all"
     assert queues.guard_intact()
     queues.serving()
 
