@@ -135,8 +135,6 @@ PYVERBS_ENV = (("EFA_VERBS_BUSY", lambda run: build.guest_program_path("verbs_bu
 PYVERBS_EXPECT_WHEN = (
     # our efa.ko holds inline data to QUEUE_ATTR_2's inline_buf_size_ex
     ({"driver": "ours"}, (("INLINE_LIMIT", "inline_buf_size_ex"),)),
-    # our libefa arms CQs, posts and polls once its data path lands
-    ({"provider": "ours"}, (("CQ_ARM", "unsupported"), ("TRAFFIC", "unsupported"))),
     # rdma-core 44 maps REMOTE_BAD_ADDRESS, REMOTE_UNKNOWN_PEER and
     # UNREACH_REMOTE to IBV_WC_GENERAL_ERR (pyverbs-tests/traffic.py)
     ({"provider": "stock"}, (("WC_STATUS_MAP", "rdma-core-44"),)),
@@ -230,8 +228,6 @@ SUITES = (
           expect_when=(({"provider": "rdma-core"},
                         (("PROVIDER_LIB", lambda run: os.path.realpath(
                             build.rdma_core_provider(build.rdma_core_prefix())[1])),)),
-                       # our libefa posts and polls once its data path lands
-                       ({"provider": "ours"}, (("RDMA_CORE_TRAFFIC", "unsupported"),)),
                        # 6.1's upstream driver has no MR query ioctl, nor
                        # RDMA write (the QP-ex test picks its send operations
                        # at random, and skips when the device lacks one)
