@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-"""What the traffic tests (test_traffic_*.py, test_cq_events.py) share:
+"""What the traffic tests (test_traffic_*.py) share:
 endpoints (a context, PD, CQ, QPs in RTS and a registered buffer on one
 EFA device), posting through both the classic verbs (post_send/post_recv)
 and the extended work-request API (ibv_wr_*), polling with a deadline,
