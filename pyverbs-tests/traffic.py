@@ -9,16 +9,11 @@ Messages cross the wire the way a user's do: from a QP on one device to a
 QP on the other (two devices in one VM share a hub), or to another QP of
 the same device.  Every payload is random and compared byte for byte.
 
-What a provider cannot do (yet) is an expectation, not a skip:
-EFA_EXPECT_TRAFFIC=unsupported says the provider refuses to post
-(EOPNOTSUPP, ours until its data path lands); each traffic test then
-checks exactly that and is reported as an expected failure.  Which
-ibv_wc_status an EFA completion status becomes is the provider's mapping:
-rdma-core 44 (Debian 12's, EFA_EXPECT_WC_STATUS_MAP=rdma-core-44) maps
-three statuses that later providers name to IBV_WC_GENERAL_ERR.
+Which ibv_wc_status an EFA completion status becomes is the provider's
+mapping: rdma-core 44 (Debian 12's, EFA_EXPECT_WC_STATUS_MAP=rdma-core-44)
+maps three statuses that later providers name to IBV_WC_GENERAL_ERR.
 """
 import dataclasses
-import errno
 import os
 import random
 import select
@@ -31,7 +26,6 @@ from pyverbs.cq import CQ, CompChannel
 from pyverbs.mr import MR
 from pyverbs.pd import PD
 from pyverbs.providers.efa import efadv
-from pyverbs.pyverbs_error import PyverbsRDMAError
 from pyverbs.qp import DataBuffer, QPAttr, QPCap, QPEx, QPInitAttrEx
 from pyverbs.wr import RecvWR, SendWR, SGE
 import pyverbs.enums as ibv
@@ -97,10 +91,6 @@ def send_sges(attr):
 
 def efadv_cap(attr, name):
     return bool(attr.device_caps & abi.value(f"EFADV_DEVICE_ATTR_CAPS_{name}"))
-
-
-def traffic_expected():
-    return expect("traffic") != "unsupported"
 
 
 def peers():
@@ -344,24 +334,6 @@ def by_wr_id(wcs):
     return out
 
 
-def check_refused(ep):
-    """With EFA_EXPECT_TRAFFIC=unsupported: posting and polling are refused
-    with EOPNOTSUPP; then the test is an expected failure."""
-    with pytest.raises(PyverbsRDMAError) as err:
-        post_recv(ep, 1, [(0, 64)])
-    assert err.value.error_code == errno.EOPNOTSUPP
-    ah = ep.ah_to(ep)
-    with pytest.raises(PyverbsRDMAError) as err:
-        post_send(ep, ah, ep.qp.qp_num, 1, [(0, 64)])
-    assert err.value.error_code == errno.EOPNOTSUPP
-    ah.close()
-    with pytest.raises(PyverbsRDMAError) as err:
-        ep.cq.poll(1)
-    assert err.value.error_code == errno.EOPNOTSUPP
-    pytest.xfail("EFA_EXPECT_TRAFFIC=unsupported: the provider refuses to post "
-                 "(EOPNOTSUPP), as expected")
-
-
 # ---- a pair of endpoints ------------------------------------------------------
 
 @dataclasses.dataclass
@@ -376,13 +348,9 @@ class Pair:
 
 def make_pair(stack, placement, qp_type, seed=0, req_kw=None, resp_kw=None, **kw):
     """A Pair on PLACEMENT ("self": one device, "other": two), both sides
-    made with endpoint(**kw), then REQ_KW/RESP_KW for one side only.  Where
-    the provider is expected to refuse traffic, checks that and ends the
-    test as an expected failure."""
+    made with endpoint(**kw), then REQ_KW/RESP_KW for one side only."""
     a, b = devices(placement)
     req = endpoint(stack, a, qp_type, **dict(kw, **(req_kw or {})))
-    if not traffic_expected():
-        check_refused(req)
     resp = endpoint(stack, b, qp_type, **dict(kw, **(resp_kw or {})))
     ah = stack.enter_context(req.ah_to(resp))
     back = stack.enter_context(resp.ah_to(req))

@@ -15,9 +15,7 @@ tools/efa-vm names our provider.
 A skip there fails here unless it is one EFA always takes (ALWAYS_SKIPPED:
 verbs no EFA has) or the run expects it (EFA_EXPECT_RDMA_CORE_SKIPS, test
 ids as Class.method, space-separated): the skips rdma-core's tests allow
-are for devices that lack a verb.  A provider without a data path yet
-(EFA_EXPECT_RDMA_CORE_TRAFFIC=unsupported: ours, until it lands) fails the
-tests that post, with its EOPNOTSUPP: those are expected failures.
+are for devices that lack a verb.
 
 Of test_mr.py only the registration test runs: the others need RC QPs
 (MRTest, MWTest), device memory (DM tests) or a DRM device for dma-bufs
@@ -79,11 +77,6 @@ ALWAYS_SKIPPED = {
     "QPTest.test_query_ud_qp",
 }
 
-# The tests that need a provider's data path (they post work requests).
-TRAFFIC_MODULES = ("test_efa_srd", "test_cq_events", "test_qpex", "test_cqex")
-TRAFFIC_TESTS = {"EfaCqTest.test_dv_cq_ex_with_sgid"}
-
-
 def _methods(cls):
     return [fn.name for fn in cls.body
             if isinstance(fn, ast.FunctionDef) and fn.name.startswith("test")]
@@ -111,11 +104,6 @@ def rdma_core_test_ids():
                 methods = [method]
             ids += [f"tests.{module}.{cls}.{m}" for m in methods]
     return ids
-
-
-def needs_traffic(test_id):
-    _, module, cls, method = test_id.split(".")
-    return module in TRAFFIC_MODULES or f"{cls}.{method}" in TRAFFIC_TESTS
 
 
 @pytest.fixture(scope="module")
@@ -176,14 +164,6 @@ def test_runs_on_rdma_core_56_and_the_provider_under_test(results):
 def test_rdma_core(results, test_id):
     outcome, detail = results["tests"].get(test_id, ["missing", "not run"])
     short = test_id.split(".", 2)[2]
-    if (expect("rdma_core_traffic") == "unsupported" and needs_traffic(test_id)
-            and outcome != "ok"):
-        # rdma-core's tests skip when creating their resources meets
-        # EOPNOTSUPP (arming a CQ does, there)
-        refused = ("Operation not supported" in detail or "95" in detail if outcome != "skipped"
-                   else "not supported" in detail)
-        assert refused, f"{short}: {outcome}, but not for the provider's EOPNOTSUPP:\n{detail}"
-        pytest.xfail("EFA_EXPECT_RDMA_CORE_TRAFFIC=unsupported: refused with EOPNOTSUPP")
     if outcome == "skipped":
         allowed = (expect("rdma_core_skips") or "").split()
         assert short in allowed or short in ALWAYS_SKIPPED, f"{short} skipped: {detail}"
