@@ -14,6 +14,7 @@ import os
 import random
 import struct
 import subprocess
+import time
 
 import pytest
 
@@ -347,3 +348,287 @@ def test_page_lists_it_cannot_reach_are_refused(objects):
     l_key = abi.struct("efa_admin_reg_mr_resp").unpack(dev.last)["l_key"]
     dereg = command(C.EFA_ADMIN_DEREG_MR, "efa_admin_dereg_mr_cmd", l_key=l_key)
     assert dev.submit(dereg) == C.EFA_ADMIN_SUCCESS
+
+
+# ---- the data path: queues a hostile driver rings ---------------------------
+#
+# A CQ, a PD, a UAR and a QP made by admin commands, their rings in locked
+# pages, the QP's send queue in the LLQ BAR (BAR2) and its doorbells in the
+# doorbell BAR: WQEs and doorbells as a broken or hostile driver (or a user
+# who owns the mappings) could write them.  The device must answer what it
+# can parse with a completion carrying a completion status, drop what it
+# cannot, write nothing outside the rings and buffers it was given, and
+# keep serving admin commands; QEMU must live.
+
+TX_WQE = abi.struct("efa_io_tx_wqe")
+TX_META = abi.struct("efa_io_tx_meta_desc")
+TX_BUF = abi.struct("efa_io_tx_buf_desc")
+RX_DESC = abi.struct("efa_io_rx_desc")
+CQE = abi.struct("efa_io_cdesc_common")
+IO_STATUSES = set(abi.enum("efa_io_comp_status").values())
+CQ_DEPTH = 16            # entries per sub-CQ
+CQE_WORDS = 4            # 16-byte entries
+GUARD = 0xa5             # what fills a ring page beyond its ring
+SQ_DEPTH = 64
+RQ_DEPTH = 64
+QKEY = 0x1234
+
+
+def bar(pci, index, offset, length):
+    """LENGTH bytes of BAR INDEX from OFFSET (page aligned), mapped."""
+    fd = os.open(f"/sys/bus/pci/devices/{pci}/resource{index}", os.O_RDWR | os.O_SYNC)
+    try:
+        return mmap.mmap(fd, length, offset=offset)
+    finally:
+        os.close(fd)
+
+
+def put32(m, off, val):
+    m[off:off + 4] = struct.pack("<I", val & 0xffffffff)
+
+
+class Queues:
+    """A CQ and a QP of one type in RTS on a fresh device, with what it
+    takes to post to them."""
+
+    def __init__(self, dev, pci, qp_type):
+        self.dev = dev
+        self.pd = dev.create(command(C.EFA_ADMIN_ALLOC_PD), "efa_admin_alloc_pd_resp", "pd")
+        self.uar = dev.create(command(C.EFA_ADMIN_ALLOC_UAR), "efa_admin_alloc_uar_resp", "uar")
+        self.sub_cqs = require_int("sub_cqs_per_cq")
+        self.cq_page = DmaPage()
+        self.cq_page.buf[:] = bytes([GUARD]) * mmap.PAGESIZE
+        self.ring_bytes = self.sub_cqs * CQ_DEPTH * CQE_WORDS * 4
+        self.cq_page.buf[:self.ring_bytes] = bytes(self.ring_bytes)
+        assert dev.submit(command(C.EFA_ADMIN_CREATE_CQ, "efa_admin_create_cq_cmd",
+                                  cq_caps_2=CQE_WORDS, cq_depth=CQ_DEPTH,
+                                  cq_ba=address(self.cq_page.phys),
+                                  num_sub_cqs=self.sub_cqs, uar=self.uar)) == C.EFA_ADMIN_SUCCESS
+        self.cq = abi.struct("efa_admin_create_cq_resp").unpack(dev.last)["cq_idx"]
+        self.rq_page = DmaPage()
+        qp = command(C.EFA_ADMIN_CREATE_QP, "efa_admin_create_qp_cmd", pd=self.pd,
+                     qp_type=qp_type, rq_base_addr=self.rq_page.phys,
+                     send_cq_idx=self.cq, recv_cq_idx=self.cq, uar=self.uar,
+                     qp_alloc_size={"send_queue_ring_size": SQ_DEPTH * TX_WQE.size,
+                                    "send_queue_depth": SQ_DEPTH,
+                                    "recv_queue_ring_size": RQ_DEPTH * RX_DESC.size,
+                                    "recv_queue_depth": RQ_DEPTH})
+        assert dev.submit(qp) == C.EFA_ADMIN_SUCCESS
+        resp = abi.struct("efa_admin_create_qp_resp").unpack(dev.last)
+        self.qp_handle, self.qp_num = resp["qp_handle"], resp["qp_num"]
+        self.send_sub_cq, self.recv_sub_cq = resp["send_sub_cq_idx"], resp["recv_sub_cq_idx"]
+        llq = resp["llq_descriptors_offset"]
+        self.llq = bar(pci, 2, llq & ~0xfff, SQ_DEPTH * TX_WQE.size + (llq & 0xfff))
+        self.llq_at = llq & 0xfff
+        self.sq_db_page = bar(pci, 4, resp["sq_db_offset"] & ~0xfff, mmap.PAGESIZE)
+        self.sq_db = resp["sq_db_offset"] & 0xfff
+        self.rq_db_page = bar(pci, 4, resp["rq_db_offset"] & ~0xfff, mmap.PAGESIZE)
+        self.rq_db = resp["rq_db_offset"] & 0xfff
+        for state, extra in ((C.EFA_ADMIN_QP_STATE_INIT, C.EFA_ADMIN_MODIFY_QP_CMD_QKEY_MASK),
+                             (C.EFA_ADMIN_QP_STATE_RTR, 0),
+                             (C.EFA_ADMIN_QP_STATE_RTS, C.EFA_ADMIN_MODIFY_QP_CMD_SQ_PSN_MASK)):
+            assert dev.submit(command(
+                C.EFA_ADMIN_MODIFY_QP, "efa_admin_modify_qp_cmd",
+                modify_mask=C.EFA_ADMIN_MODIFY_QP_CMD_QP_STATE_MASK | extra,
+                qp_handle=self.qp_handle, qp_state=state, qkey=QKEY,
+                sq_psn=1)) == C.EFA_ADMIN_SUCCESS, state
+        self.ah = self.create_ah(self.pd)
+        self.sq_pc = self.rq_pc = 0
+        self.seen = 0
+
+    def own_address(self):
+        get = command(C.EFA_ADMIN_GET_FEATURE, "efa_admin_get_feature_cmd",
+                      feature_common={"feature_id": C.EFA_ADMIN_NETWORK_ATTR})
+        assert self.dev.submit(get) == C.EFA_ADMIN_SUCCESS
+        at = abi.struct("efa_admin_get_feature_resp").offset("u")
+        return bytes(self.dev.last[at:at + 16])
+
+    def create_ah(self, pd):
+        return self.dev.create(command(C.EFA_ADMIN_CREATE_AH, "efa_admin_create_ah_cmd",
+                                       dest_addr=self.own_address(), pd=pd),
+                               "efa_admin_create_ah_resp", "ah")
+
+    def reg_mr(self, pd, page):
+        """An MR of one locked page, local write, at iova = its address."""
+        entry = abi.struct("efa_admin_reg_mr_cmd").pack(
+            aq_common_desc={"opcode": C.EFA_ADMIN_REG_MR}, pd=pd,
+            pbl=struct.pack("<Q", page.phys).ljust(32, b"\0"), mr_length=mmap.PAGESIZE,
+            flags=12, permissions=1, page_num=1, iova=page.phys)
+        assert self.dev.submit(entry.ljust(AQ_ENTRY.size, b"\0")) == C.EFA_ADMIN_SUCCESS
+        return abi.struct("efa_admin_reg_mr_resp").unpack(self.dev.last)["l_key"]
+
+    # -- the send queue
+    def write_wqe(self, raw):
+        """RAW (64 bytes) into the next LLQ slot, the doorbell not rung."""
+        slot = self.llq_at + (self.sq_pc % SQ_DEPTH) * TX_WQE.size
+        self.llq[slot:slot + TX_WQE.size] = raw
+        self.sq_pc += 1
+
+    def phase(self):
+        """The phase of the WQE in the next slot: 0 on the first pass."""
+        return (self.sq_pc // SQ_DEPTH) & 1
+
+    def wqe(self, req_id, lkey=0, addr=0, length=0, inline=None):
+        """A SEND to this QP itself: from one SGE, or INLINE bytes."""
+        ctrl1 = C.EFA_IO_SEND | C.EFA_IO_TX_META_DESC_META_DESC_MASK
+        ctrl2 = (abi.field_prep(C.EFA_IO_TX_META_DESC_PHASE_MASK, self.phase()) |
+                 C.EFA_IO_TX_META_DESC_FIRST_MASK | C.EFA_IO_TX_META_DESC_LAST_MASK |
+                 C.EFA_IO_TX_META_DESC_COMP_REQ_MASK)
+        if inline is not None:
+            ctrl1 |= C.EFA_IO_TX_META_DESC_INLINE_MSG_MASK
+            data = inline.ljust(32, b"\0")
+        else:
+            data = TX_BUF.pack(length=length, lkey=lkey, buf_addr_lo=addr & 0xffffffff,
+                               buf_addr_hi=addr >> 32).ljust(32, b"\0")
+        meta = TX_META.pack(req_id=req_id, ctrl1=ctrl1, ctrl2=ctrl2,
+                            dest_qp_num=self.qp_num,
+                            length=len(inline) if inline is not None else 1,
+                            ah=self.ah, qkey=QKEY)
+        return meta + data
+
+    def ring_sq(self):
+        put32(self.sq_db_page, self.sq_db, self.sq_pc)
+
+    # -- the receive queue
+    def post_rx(self, addr, length, lkey):
+        slot = (self.rq_pc % RQ_DEPTH) * RX_DESC.size
+        self.rq_page.buf[slot:slot + RX_DESC.size] = RX_DESC.pack(
+            buf_addr_lo=addr & 0xffffffff, buf_addr_hi=addr >> 32, req_id=self.rq_pc,
+            length=length, lkey_ctrl=(lkey & C.EFA_IO_RX_DESC_LKEY_MASK) |
+            C.EFA_IO_RX_DESC_FIRST_MASK | C.EFA_IO_RX_DESC_LAST_MASK)
+        self.rq_pc += 1
+        put32(self.rq_db_page, self.rq_db, self.rq_pc)
+
+    # -- completions
+    def cqes(self, queue):
+        """The CQEs of QUEUE ("send" or "recv") written in the first pass
+        of its sub-CQ (phase 1); send and receive may share a sub-CQ."""
+        sub_cq = self.send_sub_cq if queue == "send" else self.recv_sub_cq
+        q_type = C.EFA_IO_SEND_QUEUE if queue == "send" else C.EFA_IO_RECV_QUEUE
+        return [e for e in self._sub_cq_cqes(sub_cq)
+                if abi.field_get(C.EFA_IO_CDESC_COMMON_Q_TYPE_MASK, e["flags"]) == q_type]
+
+    def all_cqes(self):
+        return [e for sub in range(self.sub_cqs) for e in self._sub_cq_cqes(sub)]
+
+    def _sub_cq_cqes(self, sub_cq):
+        base = sub_cq * CQ_DEPTH * CQE_WORDS * 4
+        entries = (CQE.unpack(self.cq_page.buf, offset=base + i * CQE_WORDS * 4)
+                   for i in range(CQ_DEPTH))
+        return [e for e in entries if e["flags"] & C.EFA_IO_CDESC_COMMON_PHASE_MASK]
+
+    def wait_cqes(self, queue, count, timeout=10):
+        deadline = time.monotonic() + timeout
+        while len(self.cqes(queue)) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.cqes(queue)
+
+    def guard_intact(self):
+        return bytes(self.cq_page.buf[self.ring_bytes:]) == \
+            bytes([GUARD]) * (mmap.PAGESIZE - self.ring_bytes)
+
+    def serving(self):
+        """The device still answers admin commands and is not in error."""
+        assert self.dev.submit(command(C.EFA_ADMIN_ALLOC_PD)) == C.EFA_ADMIN_SUCCESS
+        assert not self.dev.read("DEV_STS") & C.EFA_REGS_DEV_STS_FATAL_ERROR_MASK
+
+
+@pytest.fixture(params=["ud", "srd"])
+def queues(dev, request):
+    qp_type = {"ud": C.EFA_ADMIN_QP_TYPE_UD, "srd": C.EFA_ADMIN_QP_TYPE_SRD}[request.param]
+    return Queues(dev, efa_pci(), qp_type)
+
+
+def test_doorbells_of_absent_queues_are_ignored(dev):
+    """Every doorbell page of the BAR, with no queue behind it, rung with
+    any value: nothing happens, nothing breaks."""
+    pages = (require_int("max_qp") + require_int("max_cq")) * mmap.PAGESIZE
+    rng = random.Random(8)
+    for page in range(0, pages, mmap.PAGESIZE * 7):
+        m = bar(efa_pci(), 4, page, mmap.PAGESIZE)
+        for off in (0, 4, 8, 0xffc):
+            put32(m, off, rng.getrandbits(32))
+        m.close()
+    assert dev.submit(command(C.EFA_ADMIN_ALLOC_PD)) == C.EFA_ADMIN_SUCCESS
+    assert not dev.read("DEV_STS") & C.EFA_REGS_DEV_STS_FATAL_ERROR_MASK
+
+
+def test_garbage_wqes_complete_with_a_status_or_not_at_all(queues):
+    """Random WQEs, half with the right phase: each answered by a CQE with
+    a completion status of the interface, or dropped; nothing beyond the
+    CQ ring is written; the device still serves."""
+    rng = random.Random(2027)
+    for _ in range(SQ_DEPTH - 1):
+        raw = bytearray(rng.getrandbits(8) for _ in range(TX_WQE.size))
+        if rng.random() < 0.5:
+            at = TX_META.offset("ctrl2")
+            raw[at] = (raw[at] & ~C.EFA_IO_TX_META_DESC_PHASE_MASK) | queues.phase()
+        queues.write_wqe(bytes(raw))
+    queues.ring_sq()
+    time.sleep(1)
+    for e in queues.all_cqes():
+        assert e["status"] in IO_STATUSES, e
+    assert queues.guard_intact()
+    queues.serving()
+
+
+def test_lkey_of_a_foreign_pd_is_an_invalid_lkey_completion(queues):
+    other_pd = queues.dev.create(command(C.EFA_ADMIN_ALLOC_PD), "efa_admin_alloc_pd_resp", "pd")
+    page = DmaPage()
+    foreign = queues.reg_mr(other_pd, page)
+    queues.write_wqe(queues.wqe(1, lkey=foreign, addr=page.phys, length=64))
+    queues.ring_sq()
+    cqes = queues.wait_cqes("send", 1)
+    assert [(e["req_id"], e["status"]) for e in cqes] == \
+        [(1, C.EFA_IO_COMP_STATUS_LOCAL_ERROR_INVALID_LKEY)], cqes
+    queues.serving()
+
+
+def test_rx_descriptors_pointing_nowhere(queues):
+    """Receive buffers outside guest memory, in the device's own BAR, or
+    with an lkey naming nothing: a message for them completes the
+    receive with an error, or is dropped; no DMA goes there."""
+    page = DmaPage()
+    lkey = queues.reg_mr(queues.pd, page)
+    queues.post_rx(NOWHERE, 64, lkey)
+    queues.post_rx(queues.dev.bar0_phys, 64, lkey)
+    queues.post_rx(page.phys, 64, lkey ^ 0x5a5a00)
+    for i in range(3):
+        queues.write_wqe(queues.wqe(10 + i, inline=b"hostile!" * 2))
+    queues.ring_sq()
+    sends = queues.wait_cqes("send", 3)
+    assert len(sends) == 3, sends
+    time.sleep(0.5)
+    for e in queues.cqes("recv"):
+        assert e["status"] != C.EFA_IO_COMP_STATUS_OK, e
+    assert not queues.dev.read("DEV_STS") & C.EFA_REGS_DEV_STS_FATAL_ERROR_MASK
+    queues.serving()
+
+
+def test_a_cq_too_small_is_overrun_in_its_ring(queues):
+    """Three times as many completions as the send sub-CQ holds, none
+    consumed: the device writes only inside the ring."""
+    for i in range(3 * CQ_DEPTH):
+        if queues.sq_pc - queues.seen >= SQ_DEPTH - 1:
+            queues.ring_sq()
+            time.sleep(0.3)
+            queues.seen = queues.sq_pc
+        queues.write_wqe(queues.wqe(i, inline=b"x" * 8))
+    queues.ring_sq()
+    time.sleep(1)
+    assert queues.all_cqes(), "no completion written at all"
+    assert queues.guard_intact()
+    queues.serving()
+
+
+def test_doorbell_floods_are_bounded(queues):
+    """Thousands of SQ and RQ doorbells with any producer value, over a
+    ring of zeros: the device stays responsive."""
+    rng = random.Random(99)
+    t0 = time.monotonic()
+    for _ in range(4000):
+        put32(queues.sq_db_page, queues.sq_db, rng.getrandbits(16))
+        put32(queues.rq_db_page, queues.rq_db, rng.getrandbits(16))
+    queues.serving()
+    assert time.monotonic() - t0 < 120
+    assert queues.guard_intact()

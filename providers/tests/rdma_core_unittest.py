@@ -20,22 +20,41 @@ import types
 import unittest
 
 
+def _test_id(test):
+    """The id of a test, or of the test a subTest() belongs to."""
+    return getattr(test, "test_case", test).id()
+
+
 class Recorder(unittest.TestResult):
     def __init__(self):
         super().__init__()
         self.outcomes = {}
 
+    def _record(self, test, outcome, detail):
+        # a failed subtest is the test's outcome: later subtests that pass
+        # (and a skip) do not hide it
+        tid = _test_id(test)
+        if self.outcomes.get(tid, ["ok"])[0] not in ("failed", "error"):
+            self.outcomes[tid] = [outcome, detail]
+
     def addSuccess(self, test):
-        self.outcomes[test.id()] = ["ok", ""]
+        self._record(test, "ok", "")
 
     def addSkip(self, test, reason):
-        self.outcomes[test.id()] = ["skipped", reason]
+        self._record(test, "skipped", reason)
 
     def addFailure(self, test, err):
-        self.outcomes[test.id()] = ["failed", self._exc_info_to_string(err, test)]
+        self._record(test, "failed", self._exc_info_to_string(err, test))
 
     def addError(self, test, err):
-        self.outcomes[test.id()] = ["error", self._exc_info_to_string(err, test)]
+        self._record(test, "error", self._exc_info_to_string(err, test))
+
+    def addSubTest(self, test, subtest, err):
+        # unittest reports a test with a failed subtest only here
+        if err is not None:
+            failed = issubclass(err[0], test.failureException)
+            self._record(test, "failed" if failed else "error",
+                         self._exc_info_to_string(err, test))
 
 
 def mapped_libraries():

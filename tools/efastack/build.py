@@ -76,6 +76,14 @@ def rdma_core_prefix():
     return out.strip().splitlines()[-1]
 
 
+def rdma_core_provider(prefix):
+    """rdma-core 56.1's own efa provider in PREFIX: the provider module
+    libibverbs loads and libefa.so.1 (the efadv library)."""
+    libdir = os.path.join(prefix, "usr/lib/x86_64-linux-gnu")
+    return (os.path.join(libdir, "libibverbs", "libefa-rdmav34.so"),
+            os.path.join(libdir, "libefa.so.1"))
+
+
 GUEST_PROGRAMS = os.path.join(paths.REPO, "pyverbs-tests")
 
 

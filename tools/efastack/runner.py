@@ -149,6 +149,8 @@ class Builds:
                 needs.append("upstream-ko")
             if run.provider == "ours":
                 needs.append("provider")
+            elif run.provider == "rdma-core":
+                needs.append("rdma-core-prefix")
         for what in dict.fromkeys(needs):
             kernel_bound = what in ("our-ko", "upstream-ko")
             if kernel_bound and release is None:

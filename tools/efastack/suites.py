@@ -124,7 +124,7 @@ SHARED_PROPS = (("guid", "0x0a1b2c3d4e5f6071"), ("max-qp", "100"), ("max-cq", "2
                 ("max-pd", "300"), ("max-mr", "4000"), ("max-ah", "500"),
                 ("max-cq-depth", "4096"), ("max-sq-depth", "512"),
                 ("max-rq-depth", "2048"), ("keep-alive-ms", "500"),
-                ("max-wr-send-sges", "3"), ("max-wr-recv-sges", "4"),
+                ("max-wr-send-sges", "2"), ("max-wr-recv-sges", "4"),
                 ("inline-buf-size-ex", "80"), ("max-rdma-size", "0x20000000"),
                 ("max-llq-size", "16384"))
 
@@ -135,8 +135,9 @@ PYVERBS_ENV = (("EFA_VERBS_BUSY", lambda run: build.guest_program_path("verbs_bu
 PYVERBS_EXPECT_WHEN = (
     # our efa.ko holds inline data to QUEUE_ATTR_2's inline_buf_size_ex
     ({"driver": "ours"}, (("INLINE_LIMIT", "inline_buf_size_ex"),)),
-    # our libefa arms CQs with the data path (the next issue)
-    ({"provider": "ours"}, (("CQ_ARM", "unsupported"),)),
+    # rdma-core 44 maps REMOTE_BAD_ADDRESS, REMOTE_UNKNOWN_PEER and
+    # UNREACH_REMOTE to IBV_WC_GENERAL_ERR (pyverbs-tests/traffic.py)
+    ({"provider": "stock"}, (("WC_STATUS_MAP", "rdma-core-44"),)),
 )
 
 SUITES = (
@@ -160,10 +161,11 @@ SUITES = (
           "vm", tests=("emulator/tests/guest_admin_fuzz.py",),
           kernels=("6.1",), pairs=(("none", "stock"),), check_leaks=False),
     Suite("fidelity", "each driver/provider pair discovers the model, creates, queries and "
-          "destroys every object, hits every limit; processes exit clean",
+          "destroys every object, hits every limit; SRD and UD traffic between the two "
+          "devices and on one, every error completion, CQ events; processes exit clean",
           "vm", tests=("pyverbs-tests",), needs=PYVERBS_NEEDS, kernels=BOTH_KERNELS,
           pairs=ALL_PAIRS, devices=2, props=SHARED_PROPS, expect=(("DEVICES", 2),),
-          env=PYVERBS_ENV,
+          env=PYVERBS_ENV, timeout=1800,
           # 6.1's upstream driver does not read the GUID from the device,
           # nor offer RDMA write (remote write access to an MR)
           expect_when=(({"driver": "upstream", "kernel": "6.1"},
@@ -213,17 +215,27 @@ SUITES = (
                ("EFA_OBJECTS", _provider_file("tests/efa-objects")),
                ("EFA_HIDE_CREATE_AH", _provider_file("tests/hide_create_ah_udata.so")),
                ("EFA_MANGLE_UDATA", _provider_file("tests/mangle_udata.so")))),
-    Suite("rdma-core-efa", "rdma-core 56.1's own EFA object tests (tests/test_efadv.py) with its "
-          "own libibverbs and pyverbs over our libefa", "vm",
+    Suite("rdma-core-efa", "rdma-core 56.1's own EFA tests (test_efadv.py, test_efa_srd.py) in "
+          "full and its generic tests that run on EFA, with its own libibverbs and pyverbs, "
+          "over our libefa and over rdma-core 56.1's own", "vm",
           tests=("providers/tests/test_rdma_core_efa.py",), needs=("provider", "rdma-core-prefix"),
-          kernels=BOTH_KERNELS, pairs=(("upstream", "ours"), ("ours", "ours")), devices=2,
-          props=SHARED_PROPS, expect=(("PROVIDER_LIB", _provider_file("libefa.so.1")),),
-          # 6.1's upstream driver has no MR query ioctl, nor RDMA write
-          # (the QP-ex test picks its send operations at random, and skips
-          # when the device lacks one)
-          expect_when=(({"driver": "upstream", "kernel": "6.1"},
+          kernels=BOTH_KERNELS, pairs=(("upstream", "ours"), ("ours", "ours"),
+                                       ("upstream", "rdma-core"), ("ours", "rdma-core")),
+          # at the model's default limits, not SHARED_PROPS: rdma-core's
+          # traffic tests ask for 1000-deep queues (its num_msgs)
+          devices=2, timeout=1800,
+          expect=(("PROVIDER_LIB", _provider_file("libefa.so.1")),),
+          expect_when=(({"provider": "rdma-core"},
+                        (("PROVIDER_LIB", lambda run: os.path.realpath(
+                            build.rdma_core_provider(build.rdma_core_prefix())[1])),)),
+                       # 6.1's upstream driver has no MR query ioctl, nor
+                       # RDMA write (the QP-ex test picks its send operations
+                       # at random, and skips when the device lacks one)
+                       ({"driver": "upstream", "kernel": "6.1"},
                         (("RDMA_CORE_SKIPS", "EfaMRTest.test_efadv_query_mr "
-                          "EfaQPExTest.test_efadv_create_qp_ex"),)),),
+                          "EfaQPExTest.test_efadv_create_qp_ex "
+                          "QPSRDTestCase.test_qp_ex_srd_rdma_write "
+                          "QPSRDTestCase.test_qp_ex_srd_rdma_write_with_imm"),)),),
           env=(("EFA_RDMA_CORE_PREFIX", lambda run: build.rdma_core_prefix()),)),
     Suite("reload", "20 unload/reload cycles of efa.ko leave nothing behind",
           "vm", tests=("kernel-module/tests/test_reload.py",), kernels=BOTH_KERNELS,
@@ -235,13 +247,13 @@ SUITES = (
           "QUEUE_ATTR_2) discovered by both drivers",
           "vm", tests=("pyverbs-tests",), needs=PYVERBS_NEEDS, kernels=BOTH_KERNELS,
           pairs=(("upstream", "stock"), ("ours", "ours")), props=(("device-id", "0xefa0"), ("guid", "0x0a1b2c3d4e5f0000")),
-          expect=(("DEVICES", 1),), env=PYVERBS_ENV,
+          expect=(("DEVICES", 1),), env=PYVERBS_ENV, timeout=1800,
           expect_when=(({"driver": "upstream", "kernel": "6.1"}, (("NODE_GUID_ORDER", "none"),)),)
           + PYVERBS_EXPECT_WHEN),
     Suite("generation-efa3", "the newest generation (128-byte data polling, 200 Gb/s), "
           "a device id Linux 6.1 does not know",
           "vm", tests=("pyverbs-tests",), kernels=("6.12",),
           pairs=(("upstream", "stock"), ("ours", "ours")), props=(("device-id", "0xefa3"), ("guid", "0x0a1b2c3d4e5f3000")),
-          needs=PYVERBS_NEEDS, expect=(("DEVICES", 1),), env=PYVERBS_ENV,
+          needs=PYVERBS_NEEDS, expect=(("DEVICES", 1),), env=PYVERBS_ENV, timeout=1800,
           expect_when=PYVERBS_EXPECT_WHEN),
 )

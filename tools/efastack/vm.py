@@ -52,7 +52,9 @@ RESULT_FILES = ("job.sh", "console.log", "dmesg", "ready", "rc", "setup-error",
                 "rmmod-error", "qemu.cmdline", "qemu.stderr", "output",
                 "output.sum", "guest.log")
 DRIVERS = ("upstream", "ours", "none")
-PROVIDERS = ("stock", "ours")
+# stock: Debian's libefa (rdma-core 44); ours; rdma-core: rdma-core 56.1's
+# own libefa, from the prefix tools/build-rdma-core-prefix builds
+PROVIDERS = ("stock", "ours", "rdma-core")
 # How often the output file is looked at while the VM runs.
 FOLLOW_INTERVAL_S = 0.02
 
@@ -362,6 +364,15 @@ class VM:
     def _provider(self):
         if self.provider == "stock":
             return "", ""
+        if self.provider == "rdma-core":
+            try:
+                prefix = build.rdma_core_prefix()
+            except build.BuildError as err:
+                raise SetupError(f"--provider rdma-core: no rdma-core 56.1 prefix: {err}")
+            so, lib = build.rdma_core_provider(prefix)
+            if not os.path.exists(so):
+                raise SetupError(f"--provider rdma-core: the prefix {prefix} has no {so}")
+            return so, os.path.realpath(lib)
         pdir = os.environ.get("EFA_OUR_PROVIDER_DIR") or build.provider_dir()
         if not os.path.isdir(pdir):
             raise SetupError(f"--provider ours: no {pdir}; build our provider (providers/, "
