@@ -154,6 +154,16 @@ void efa_cq_doorbell(struct efa_core *core, uint32_t cqn, uint32_t val)
 	cq->db = val;
 	cq->db_seen = true;
 	/* arm=0 only moves the consumer index; it never disarms */
-	if ((val & EFA_IO_REGS_CQ_DB_ARM_MASK) && cq->interrupts)
+	if (!(val & EFA_IO_REGS_CQ_DB_ARM_MASK) || !cq->interrupts)
+		return;
+	/*
+	 * Arming with CQEs the host has not consumed yet (they landed after
+	 * its last poll) announces them at once: waiting for the next CQE
+	 * would leave a waiter asleep on completions already there.
+	 */
+	if ((uint16_t)cq->produced !=
+	    EFA_HW_FIELD_GET(EFA_IO_REGS_CQ_DB_CONSUMER_INDEX_MASK, val))
+		post_eqe(core, cqn, cq);
+	else
 		cq->armed = true;
 }
