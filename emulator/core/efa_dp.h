@@ -245,6 +245,14 @@ int efa_mr_read(struct efa_core *core, const struct efa_mr *mr, uint64_t iova,
 		void *buf, size_t len);
 int efa_mr_write(struct efa_core *core, const struct efa_mr *mr, uint64_t iova,
 		 const void *buf, size_t len);
+/*
+ * Copy len bytes between buf and a scatter list, from offset bytes into the
+ * list, each piece through its MR in PD pd (to_guest: with local write).
+ * LOCAL_ERROR_BAD_LENGTH if the list ends first.
+ */
+uint8_t efa_sgl_copy(struct efa_core *core, int32_t pd, const struct efa_sge *sge,
+		     unsigned int nsge, uint64_t offset, void *buf, size_t len,
+		     bool to_guest);
 int efa_dma_read(struct efa_core *core, uint64_t addr, void *buf, size_t len);
 int efa_dma_write(struct efa_core *core, uint64_t addr, const void *buf, size_t len);
 /* Guest access to a device ring (guest physical or by IOVA in its MR). */

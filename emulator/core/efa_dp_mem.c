@@ -127,3 +127,39 @@ int efa_ring_read(struct efa_core *core, const struct efa_queue_ring *ring,
 	mr = ring_mr(core, ring, off, len);
 	return mr ? efa_mr_read(core, mr, ring->base + off, buf, len) : -1;
 }
+
+uint8_t efa_sgl_copy(struct efa_core *core, int32_t pd, const struct efa_sge *sge,
+		     unsigned int nsge, uint64_t offset, void *buf, size_t len,
+		     bool to_guest)
+{
+	uint8_t perms = to_guest ? EFA_ADMIN_REG_MR_CMD_LOCAL_WRITE_ENABLE_MASK : 0;
+	uint8_t *p = buf;
+	unsigned int i;
+
+	for (i = 0; i < nsge && len; i++) {
+		const struct efa_sge *s = &sge[i];
+		const struct efa_mr *mr;
+		size_t piece;
+		int err;
+
+		if (offset >= s->length) {
+			offset -= s->length;
+			continue;
+		}
+		piece = s->length - offset;
+		if (piece > len)
+			piece = len;
+		/* the MR may have gone since the work request was checked */
+		mr = efa_mr_lookup(core, s->lkey, pd, s->addr + offset, piece, perms);
+		if (!mr)
+			return EFA_IO_COMP_STATUS_LOCAL_ERROR_INVALID_LKEY;
+		err = to_guest ? efa_mr_write(core, mr, s->addr + offset, p, piece) :
+				 efa_mr_read(core, mr, s->addr + offset, p, piece);
+		if (err)
+			return EFA_IO_COMP_STATUS_LOCAL_ERROR_QP_INTERNAL_ERROR;
+		p += piece;
+		len -= piece;
+		offset = 0;
+	}
+	return len ? EFA_IO_COMP_STATUS_LOCAL_ERROR_BAD_LENGTH : EFA_IO_COMP_STATUS_OK;
+}

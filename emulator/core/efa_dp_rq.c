@@ -117,31 +117,10 @@ void efa_rq_take(struct efa_core *core, uint32_t qpn, const struct efa_recv *r)
 uint8_t efa_rq_scatter(struct efa_core *core, uint32_t qpn, const struct efa_recv *r,
 		       uint64_t offset, const void *buf, size_t len)
 {
-	const struct efa_qp *qp = &core->qps[qpn];
-	const uint8_t *p = buf;
-	unsigned int i;
+	uint8_t status = efa_sgl_copy(core, core->qps[qpn].pd, r->sge, r->nsge, offset,
+				      (void *)buf, len, true);
 
-	for (i = 0; i < r->nsge && len; i++) {
-		const struct efa_sge *s = &r->sge[i];
-		const struct efa_mr *mr;
-		size_t piece;
-
-		if (offset >= s->length) {
-			offset -= s->length;
-			continue;
-		}
-		piece = s->length - offset;
-		if (piece > len)
-			piece = len;
-		mr = efa_mr_lookup(core, s->lkey, qp->pd, s->addr + offset, piece,
-				   EFA_ADMIN_REG_MR_CMD_LOCAL_WRITE_ENABLE_MASK);
-		if (!mr)
-			return EFA_IO_COMP_STATUS_LOCAL_ERROR_INVALID_LKEY;
-		if (efa_mr_write(core, mr, s->addr + offset, p, piece))
-			return EFA_IO_COMP_STATUS_LOCAL_ERROR_QP_INTERNAL_ERROR;
-		p += piece;
-		len -= piece;
-		offset = 0;
-	}
-	return len ? EFA_IO_COMP_STATUS_REMOTE_ERROR_BAD_LENGTH : EFA_IO_COMP_STATUS_OK;
+	/* a receive shorter than the message is the sender's error */
+	return status == EFA_IO_COMP_STATUS_LOCAL_ERROR_BAD_LENGTH ?
+	       EFA_IO_COMP_STATUS_REMOTE_ERROR_BAD_LENGTH : status;
 }

@@ -203,35 +203,11 @@ void efa_srd_start(struct efa_core *core, uint32_t qpn, struct efa_msg *m)
 static uint8_t gather(struct efa_core *core, const struct efa_qp *qp, const struct efa_msg *m,
 		      uint32_t offset, uint8_t *out, uint32_t len)
 {
-	unsigned int i;
-
 	if (m->is_inline) {
 		memcpy(out, m->inline_data + offset, len);
 		return EFA_IO_COMP_STATUS_OK;
 	}
-	for (i = 0; i < m->nsge && len; i++) {
-		const struct efa_sge *s = &m->sge[i];
-		const struct efa_mr *mr;
-		uint32_t piece;
-
-		if (offset >= s->length) {
-			offset -= s->length;
-			continue;
-		}
-		piece = s->length - offset;
-		if (piece > len)
-			piece = len;
-		/* the MR may have gone since the WQE was checked */
-		mr = efa_mr_lookup(core, s->lkey, qp->pd, s->addr + offset, piece, 0);
-		if (!mr)
-			return EFA_IO_COMP_STATUS_LOCAL_ERROR_INVALID_LKEY;
-		if (efa_mr_read(core, mr, s->addr + offset, out, piece))
-			return EFA_IO_COMP_STATUS_LOCAL_ERROR_QP_INTERNAL_ERROR;
-		out += piece;
-		len -= piece;
-		offset = 0;
-	}
-	return EFA_IO_COMP_STATUS_OK;
+	return efa_sgl_copy(core, qp->pd, m->sge, m->nsge, offset, out, len, false);
 }
 
 bool efa_srd_tx_one(struct efa_core *core, uint32_t qpn)
@@ -416,9 +392,8 @@ static bool read_data_in(struct efa_core *core, const struct efa_wire_hdr *hdr,
 			 const uint8_t *payload)
 {
 	struct efa_msg *m = answered(core, hdr);
-	struct efa_qp *qp;
 	uint32_t offset = hdr->offset, len = hdr->payload_len;
-	unsigned int i;
+	uint8_t status;
 
 	if (!m || m->op != EFA_IO_RDMA_READ || m->state != EFA_MSG_WAIT)
 		return false;
@@ -428,32 +403,11 @@ static bool read_data_in(struct efa_core *core, const struct efa_wire_hdr *hdr,
 	}
 	if (offset > m->len || len > m->len - offset)
 		return false;
-	qp = &core->qps[m->qpn];
-	for (i = 0; i < m->nsge && len; i++) {
-		const struct efa_sge *s = &m->sge[i];
-		const struct efa_mr *mr;
-		uint32_t piece;
-
-		if (offset >= s->length) {
-			offset -= s->length;
-			continue;
-		}
-		piece = s->length - offset;
-		if (piece > len)
-			piece = len;
-		mr = efa_mr_lookup(core, s->lkey, qp->pd, s->addr + offset, piece,
-				   EFA_ADMIN_REG_MR_CMD_LOCAL_WRITE_ENABLE_MASK);
-		if (!mr) {
-			msg_complete(core, m, EFA_IO_COMP_STATUS_LOCAL_ERROR_INVALID_LKEY);
-			return true;
-		}
-		if (efa_mr_write(core, mr, s->addr + offset, payload, piece)) {
-			msg_complete(core, m, EFA_IO_COMP_STATUS_LOCAL_ERROR_QP_INTERNAL_ERROR);
-			return true;
-		}
-		payload += piece;
-		len -= piece;
-		offset = 0;
+	status = efa_sgl_copy(core, core->qps[m->qpn].pd, m->sge, m->nsge, offset,
+			      (void *)payload, len, true);
+	if (status) {
+		msg_complete(core, m, status);
+		return true;
 	}
 	m->got += hdr->payload_len;
 	if ((hdr->flags & EFA_WIRE_F_LAST) && m->got == m->len) {
