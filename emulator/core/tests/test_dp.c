@@ -394,6 +394,23 @@ void test_dp_cq_event(void)
 	dp_ring_sq(&p.aq);
 	fabric_run(p.f);
 	CHECK_EQ(p.b->h->irqs[1], 2);
+	/*
+	 * Completions 4 and 5 are still unpolled: an arm whose consumer index
+	 * is behind the CQ's producer announces them at once, or a consumer
+	 * that re-arms after a completion slipped in waits forever.
+	 */
+	efa_core_reg_write(p.b->h->core, EFA_REGS_EQ_DB_OFF, p.b->eqn | EFA_REGS_EQ_DB_ARM_MASK);
+	dp_cq_arm(&p.bcq, 0);
+	CHECK_EQ(p.b->h->irqs[1], 3);
+	CHECK_EQ(le16toh(eq[3].u.comp_event.cqn), p.bcq.cqn);
+	/* once they are consumed, an arm waits for the next completion */
+	CHECK(dp_poll(&p.bcq, e));
+	CHECK(dp_poll(&p.bcq, e));
+	efa_core_reg_write(p.b->h->core, EFA_REGS_EQ_DB_OFF, p.b->eqn | EFA_REGS_EQ_DB_ARM_MASK);
+	dp_cq_arm(&p.bcq, 1);
+	fabric_run(p.f);
+	CHECK_EQ(p.b->h->irqs[1], 3);
+	CHECK_EQ(le32toh(eq[4].common), 0);
 	pair_free(&p);
 }
 
