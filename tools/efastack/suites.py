@@ -37,7 +37,7 @@ class Suite:
     where: str                      # "host" or "vm"
     tests: tuple = ()               # pytest paths, relative to the repository
     ctest: str | None = None        # or: a ctest build folder (host)
-    needs: tuple = ()               # builds: host, provider, rdma-core-prefix,
+    needs: tuple = ()               # builds: host, provider, rdma-core-prefix, bench,
                                     # pyverbs-programs, qemu, our-ko, upstream-ko
     kernels: tuple = ()             # vm: a run on each
     pairs: tuple = ()               # vm: (driver, provider) pairs, a run each
@@ -174,14 +174,16 @@ SUITES = (
     Suite("driver-full", "our efa.ko: 2 devices, 2 CPUs (2 EQs each), 400 Gb/s, QUEUE_ATTR_2; "
           "every object, its malformed driver data, a 1 GiB MR, rmmod with live objects",
           "vm", tests=("kernel-module/tests/test_efa_driver.py",
-                       "kernel-module/tests/test_efa_objects.py"), kernels=BOTH_KERNELS,
+                       "kernel-module/tests/test_efa_objects.py",
+                       "kernel-module/tests/test_cq_events.py"), kernels=BOTH_KERNELS,
           pairs=(("ours", "stock"),), devices=2, smp=2, mem="3G",
           props=(("keep-alive-ms", "300"), ("link-speed-gbps", "400"),
                  ("inline-buf-size-ex", "64"))),
     Suite("driver-sparse", "our efa.ko: no QUEUE_ATTR_2 or EQs, 1600 Gb/s, 4 PDs, "
           "sparse keep-alives, 1 s admin timeout, BAR0 mappable; every object without EQs",
           "vm", tests=("kernel-module/tests/test_efa_driver.py",
-                       "kernel-module/tests/test_efa_objects.py"), kernels=BOTH_KERNELS,
+                       "kernel-module/tests/test_efa_objects.py",
+                       "kernel-module/tests/test_cq_events.py"), kernels=BOTH_KERNELS,
           pairs=(("ours", "stock"),), mem="3G",
           props=(("supported-features",
                   lambda run: _features_without("EFA_ADMIN_EVENT_QUEUE_ATTR",
@@ -256,4 +258,10 @@ SUITES = (
           pairs=(("upstream", "stock"), ("ours", "ours")), props=(("device-id", "0xefa3"), ("guid", "0x0a1b2c3d4e5f3000")),
           needs=PYVERBS_NEEDS, expect=(("DEVICES", 1),), env=PYVERBS_ENV, timeout=1800,
           expect_when=PYVERBS_EXPECT_WHEN),
+    # The latency and message-rate program, briefly: messages intact, timings unjudged.
+    Suite("bench-smoke", "bench/efa-bench between two devices and to itself, SRD and UD: "
+          "every message arrives intact (timings printed, never judged)",
+          "vm", tests=("bench/test_bench.py",), needs=("bench",), kernels=BOTH_KERNELS,
+          pairs=(("ours", "stock"), ("upstream", "stock")), devices=2,
+          env=(("EFA_BENCH", lambda run: build.bench_path()),)),
 )
