@@ -262,6 +262,6 @@ SUITES = (
     Suite("bench-smoke", "bench/efa-bench between two devices and to itself, SRD and UD: "
           "every message arrives intact (timings printed, never judged)",
           "vm", tests=("bench/test_bench.py",), needs=("bench",), kernels=BOTH_KERNELS,
-          pairs=(("ours", "stock"), ("upstream", "stock")), devices=2,
+          pairs=(("ours", "stock"), ("upstream", "stock"), ("ours", "ours")), devices=2, smp=2, mem="2G",
           env=(("EFA_BENCH", lambda run: build.bench_path()),)),
 )
