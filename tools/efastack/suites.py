@@ -155,6 +155,9 @@ SUITES = (
           "host", ctest="build/providers", needs=("provider",)),
     Suite("harness-vm", "efa-vm: output complete and in order (MBs, busy host), verdicts, options",
           "host", tests=("tools/efastack/tests/test_vm.py",), needs=("qemu",)),
+    Suite("demo", "tools/efa-demo, the main job: discovery, a ping-pong, perftest, fi_pingpong, "
+          "the counters they moved, the leak check", "host",
+          tests=("tools/efastack/tests/test_demo.py",), needs=("qemu",)),
 
     # ---- in a VM --------------------------------------------------------
     Suite("hostile-driver", "the model answers a hostile driver (no efa.ko) and survives",

@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""The guest half of tools/efa-demo: what a user of the stack sees on a VM
+with two emulated EFA devices.
+
+    python3 -m efastack.demo EFA_BENCH
+
+Discovery (lspci, the driver's log, ibv_devices, ibv_devinfo, the GID),
+then traffic between the two devices the way users make it (a verbs
+ping-pong with its latency, a perftest bandwidth line, fi_pingpong over
+libfabric's efa provider), then the hardware counters that the traffic
+moved.  Every step is shown as the command a user would type; the first
+that fails ends the demo with its exit status.
+"""
+import glob
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+SYS_IB = "/sys/class/infiniband"
+# libfabric sends to a local peer over shared memory unless told not to,
+# and the demo is about the device
+LIBFABRIC_ENV = {"FI_EFA_ENABLE_SHM_TRANSFER": "0"}
+
+
+class StepFailed(Exception):
+    pass
+
+
+def show(*cmd, env=None):
+    """Run CMD as a user would, its output going straight to ours."""
+    print(f"\n$ {' '.join(shlex.quote(c) for c in cmd)}", flush=True)
+    proc = subprocess.run(cmd, env=dict(os.environ, **(env or {})))
+    if proc.returncode:
+        raise StepFailed(f"{cmd[0]} exited {proc.returncode}")
+
+
+def pair(server, client, env=None, settle=1.0):
+    """A server and its client on 127.0.0.1 (perftest and fabtests exchange
+    addresses over TCP), both outputs shown, the server's first."""
+    full_env = dict(os.environ, **(env or {}))
+    print(f"\n$ {' '.join(server)} &\n$ {' '.join(client)}", flush=True)
+    srv = subprocess.Popen(server, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, env=full_env)
+    time.sleep(settle)
+    cli = subprocess.run(client, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, env=full_env, timeout=300)
+    try:
+        srv_out, _ = srv.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        srv.kill()
+        srv_out, _ = srv.communicate()
+    print(f"--- server ({server[0]} -d {server[server.index('-d') + 1]}):")
+    print(srv_out.rstrip())
+    print(f"--- client ({client[0]} -d {client[client.index('-d') + 1]}):")
+    print(cli.stdout.rstrip(), flush=True)
+    if srv.returncode or cli.returncode:
+        raise StepFailed(f"{server[0]}: server exited {srv.returncode}, "
+                         f"client {cli.returncode}")
+
+
+def counters():
+    """Every hw counter of every EFA device: {(device, name): value}."""
+    values = {}
+    for path in glob.glob(f"{SYS_IB}/*/hw_counters/*") + \
+            glob.glob(f"{SYS_IB}/*/ports/*/hw_counters/*"):
+        dev = path.split("/")[4]
+        try:
+            with open(path) as f:
+                values[dev, os.path.basename(path)] = int(f.read())
+        except (OSError, ValueError):
+            pass
+    return values
+
+
+def discovery():
+    show("lspci", "-nn", "-d", "1d0f:")
+    print('\n$ dmesg | grep -E "efa[ :]"', flush=True)
+    log = subprocess.run(["dmesg"], capture_output=True, text=True).stdout
+    print("\n".join(line for line in log.splitlines()
+                    if " efa " in line or "efa:" in line or " efa_" in line), flush=True)
+    show("ibv_devices")
+    show("ibv_devinfo", "-v", "-d", "efa_0")
+    show("cat", f"{SYS_IB}/efa_0/ports/1/gids/0")
+
+
+def traffic(bench):
+    # a verbs ping-pong over SRD from efa_0 to efa_1: one-way latency
+    show(bench, "-d", "efa_0", "-D", "efa_1", "-p", "srd", "-n", "300", "-m", "2000")
+    # perftest's send bandwidth over SRD (-x 0: GID index 0)
+    perftest = ["ib_send_bw", "-c", "SRD", "-x", "0", "-n", "300", "-s", "4096", "-F"]
+    pair(perftest + ["-d", "efa_1"], perftest + ["-d", "efa_0", "127.0.0.1"])
+    # libfabric's reliable datagram endpoint, data verified
+    fi = ["fi_pingpong", "-p", "efa", "-e", "rdm", "-I", "100", "-S", "1024", "-c"]
+    pair(fi + ["-d", "efa_1-rdm"], fi + ["-d", "efa_0-rdm", "127.0.0.1"], env=LIBFABRIC_ENV)
+
+
+def main(argv):
+    bench = argv[0]
+    try:
+        discovery()
+        before = counters()
+        traffic(bench)
+        after = counters()
+    except StepFailed as err:
+        print(f"\nefa-demo: {err}", flush=True)
+        return 1
+    print("\nThe hardware counters the traffic moved "
+          f"({SYS_IB}/*/hw_counters, */ports/1/hw_counters):")
+    for (dev, name), value in sorted(after.items()):
+        moved = value - before.get((dev, name), 0)
+        if moved:
+            print(f"  {dev:8} {name:24} {value:>12}  (+{moved})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
