@@ -24,12 +24,11 @@ from pyverbs.providers.efa import efadv
 from pyverbs.pyverbs_error import PyverbsRDMAError
 from pyverbs.qp import QP, QPAttr, QPCap, QPInitAttr, QPInitAttrEx
 
+import traffic
+from traffic import PORT
 from efastack import abi
 from efastack.guest import efa_pci_devices, expect, expect_int, live_objects, run, wait_for
 
-PORT = 1
-QKEY = 0x11111111
-SQ_PSN = 0x1234
 
 
 def device_cap(name):
@@ -127,26 +126,7 @@ def srd_qp(pd, cq, cap=None):
 
 
 def to_rts(qp, rnr_retry=None):
-    """RESET -> INIT -> RTR -> RTS with the attributes each step needs,
-    checked by query_qp after each."""
-    steps = [(ibv.IBV_QPS_INIT, ibv.IBV_QP_STATE | ibv.IBV_QP_PKEY_INDEX |
-              ibv.IBV_QP_PORT | ibv.IBV_QP_QKEY),
-             (ibv.IBV_QPS_RTR, ibv.IBV_QP_STATE),
-             (ibv.IBV_QPS_RTS, ibv.IBV_QP_STATE | ibv.IBV_QP_SQ_PSN |
-              (ibv.IBV_QP_RNR_RETRY if rnr_retry is not None else 0))]
-    for state, mask in steps:
-        a = QPAttr(qp_state=state, port_num=PORT)
-        a.pkey_index = 0
-        a.qkey = QKEY
-        a.sq_psn = SQ_PSN
-        if rnr_retry is not None:
-            a.rnr_retry = rnr_retry
-        qp.modify(a, mask)
-        got, _ = qp.query(ibv.IBV_QP_STATE | ibv.IBV_QP_QKEY | ibv.IBV_QP_SQ_PSN)
-        assert got.qp_state == state
-        assert got.qkey == QKEY
-        if state == ibv.IBV_QPS_RTS:
-            assert got.sq_psn == SQ_PSN
+    traffic.to_rts(qp, rnr_retry, check=True)
 
 
 # ---- PD -----------------------------------------------------------------------

@@ -174,7 +174,9 @@ def create_qp(ctx, pd, cq, qp_type, cap, ops):
     return efadv.SRDQPEx(ctx, init, dv)
 
 
-def to_rts(qp, rnr_retry=None, qkey=QKEY):
+def to_rts(qp, rnr_retry=None, qkey=QKEY, check=False):
+    """RESET -> INIT -> RTR -> RTS with the attributes each step needs;
+    with check, query_qp after each step must give them back."""
     steps = [(ibv.IBV_QPS_INIT, ibv.IBV_QP_STATE | ibv.IBV_QP_PKEY_INDEX |
               ibv.IBV_QP_PORT | ibv.IBV_QP_QKEY),
              (ibv.IBV_QPS_RTR, ibv.IBV_QP_STATE),
@@ -188,6 +190,12 @@ def to_rts(qp, rnr_retry=None, qkey=QKEY):
         if rnr_retry is not None:
             a.rnr_retry = rnr_retry
         qp.modify(a, mask)
+        if check:
+            got, _ = qp.query(ibv.IBV_QP_STATE | ibv.IBV_QP_QKEY | ibv.IBV_QP_SQ_PSN)
+            assert got.qp_state == state
+            assert got.qkey == qkey
+            if state == ibv.IBV_QPS_RTS:
+                assert got.sq_psn == SQ_PSN
 
 
 def endpoint(stack, dev, qp_type, *, qps=1, depth=32, send_sge=1, recv_sge=1,
