@@ -38,7 +38,8 @@ class Suite:
     tests: tuple = ()               # pytest paths, relative to the repository
     ctest: str | None = None        # or: a ctest build folder (host)
     needs: tuple = ()               # builds: host, provider, rdma-core-prefix,
-                                    # pyverbs-programs, qemu, our-ko, upstream-ko
+                                    # pyverbs-programs, bench, mpi-check, qemu,
+                                    # our-ko, upstream-ko
     kernels: tuple = ()             # vm: a run on each
     pairs: tuple = ()               # vm: (driver, provider) pairs, a run each
     devices: int = 1
@@ -256,4 +257,12 @@ SUITES = (
           pairs=(("upstream", "stock"), ("ours", "ours")), props=(("device-id", "0xefa3"), ("guid", "0x0a1b2c3d4e5f3000")),
           needs=PYVERBS_NEEDS, expect=(("DEVICES", 1),), env=PYVERBS_ENV, timeout=1800,
           expect_when=PYVERBS_EXPECT_WHEN),
+    # What users run: the applications over our stack, one boot for all of
+    # them per kernel (devices, CPUs and memory alike).
+    Suite("mpi", "Open MPI 4.1, two ranks over libfabric's efa: ping-pong 1 B..4 MiB "
+          "(long-read and long-CTS protocols), allreduce, alltoall, every byte checked, "
+          "the devices' counters moved", "vm", tests=("apps/mpi/test_mpi.py",),
+          needs=("mpi-check",), kernels=BOTH_KERNELS, pairs=(("ours", "ours"),),
+          devices=2, smp=2, mem="2G",
+          env=(("EFA_MPI_CHECK", lambda run: build.mpi_check_path()),)),
 )
