@@ -60,7 +60,7 @@ def mpi_check(name, *args, env=()):
     extra = [w for key, value in env for w in ("-x", f"{key}={value}")]
     before = counters()
     proc = subprocess.run([*MPIRUN, *extra, program, *args], capture_output=True,
-                          text=True, timeout=600, stdin=subprocess.DEVNULL)
+                          text=True, timeout=300, stdin=subprocess.DEVNULL)
     after = counters()
     output = proc.stdout + proc.stderr
     results = {}
