@@ -442,6 +442,8 @@ static void test_wr_api(void)
 		struct efa_io_tx_cdesc *t = (struct efa_io_tx_cdesc *)cqe_slot(&f, 0, i);
 
 		send_cqe(&f, i, (uint16_t)(i ? i + 1 : 0x7788), 0, 1);
+		if (i == 2)
+			EFA_SET(&t->common.flags, EFA_IO_CDESC_COMMON_OP_TYPE, EFA_IO_RDMA_READ);
 		if (!i) {
 			efa_hw_store(&t->req_id_ex.w[0], 0x5566);
 			efa_hw_store(&t->req_id_ex.w[1], 0x3344);
@@ -454,6 +456,8 @@ static void test_wr_api(void)
 		CHECK_EQ(efa_poll_cq(&f.cq->verbs_cq.cq, 4, wc), 3);
 		CHECK_EQ(wc[0].wr_id, 0x1122334455667788ull);
 		CHECK_EQ(wc[2].wr_id, 3);
+		/* the read: IBV_WC_SEND, as rdma-core's provider says */
+		CHECK_EQ(wc[2].opcode, IBV_WC_SEND);
 	}
 	ibv_wr_start(x);
 	for (i = 0; i < 3; i++) {

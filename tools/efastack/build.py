@@ -92,13 +92,13 @@ def guest_program_path(name):
     return os.path.join(paths.BUILD, "pyverbs-tests", name.replace("_", "-"))
 
 
-def _guest_program(src, out, libs):
-    """Compile SRC (a C program run in the VM) to OUT against the installed
-    LIBS, warnings as errors, again when the source is newer."""
+def _guest_program(src, out, libs, cc="gcc"):
+    """Compile SRC (a C program run in the VM) to OUT with CC against the
+    installed LIBS, warnings as errors, again when the source is newer."""
     if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(src):
         return
     os.makedirs(os.path.dirname(out), exist_ok=True)
-    _run(["gcc", "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-o", out, src, *libs],
+    _run([cc, "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-o", out, src, *libs],
          f"compiling {os.path.relpath(src, paths.REPO)}", quiet=True)
 
 
@@ -121,6 +121,18 @@ def bench():
     _guest_program(os.path.join(paths.REPO, "bench", "efa_bench.c"), bench_path(),
                    ["-lefa", "-libverbs"])
     return bench_path()
+
+
+def mpi_check_path():
+    return os.path.join(paths.BUILD, "apps", "mpi", "efa-mpi-check")
+
+
+def mpi_check():
+    """apps/mpi/efa_mpi_check.c, the checked ping-pong, allreduce and
+    alltoall run under mpirun in the VM: built with Open MPI's mpicc."""
+    _guest_program(os.path.join(paths.REPO, "apps", "mpi", "efa_mpi_check.c"),
+                   mpi_check_path(), [], cc="mpicc")
+    return mpi_check_path()
 
 
 def cmake_cache_value(build, name):

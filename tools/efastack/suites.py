@@ -37,8 +37,9 @@ class Suite:
     where: str                      # "host" or "vm"
     tests: tuple = ()               # pytest paths, relative to the repository
     ctest: str | None = None        # or: a ctest build folder (host)
-    needs: tuple = ()               # builds: host, provider, rdma-core-prefix, bench,
-                                    # pyverbs-programs, qemu, our-ko, upstream-ko
+    needs: tuple = ()               # builds: host, provider, rdma-core-prefix,
+                                    # pyverbs-programs, bench, mpi-check, qemu,
+                                    # our-ko, upstream-ko
     kernels: tuple = ()             # vm: a run on each
     pairs: tuple = ()               # vm: (driver, provider) pairs, a run each
     devices: int = 1
@@ -267,4 +268,12 @@ SUITES = (
           "vm", tests=("bench/test_bench.py",), needs=("bench",), kernels=BOTH_KERNELS,
           pairs=(("ours", "stock"), ("upstream", "stock"), ("ours", "ours")), devices=2, smp=2, mem="2G",
           env=(("EFA_BENCH", lambda run: build.bench_path()),)),
+    # What users run: the applications over our stack, one boot for all of
+    # them per kernel (devices, CPUs and memory alike).
+    Suite("mpi", "Open MPI 4.1, two ranks over libfabric's efa: ping-pong 1 B..4 MiB "
+          "(long-read and long-CTS protocols), allreduce, alltoall, every byte checked, "
+          "the devices' counters moved", "vm", tests=("apps/mpi/test_mpi.py",),
+          needs=("mpi-check",), kernels=BOTH_KERNELS, pairs=(("ours", "ours"),),
+          devices=2, smp=2, mem="2G",
+          env=(("EFA_MPI_CHECK", lambda run: build.mpi_check_path()),)),
 )
