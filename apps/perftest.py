@@ -20,7 +20,7 @@ LAT_COLUMNS = ("bytes", "iterations", "t_min", "t_max", "t_typical", "t_avg",
 BW_COLUMNS = ("bytes", "iterations", "bw_peak", "bw_avg", "msg_rate_mpps")
 
 # perftest's default TCP port is 18515; each pair takes the next one, so a
-# server still in TIME_WAIT from the last pair is never in the way.
+# socket still in TIME_WAIT from the last pair is never in the way.
 _ports = itertools.count(18515)
 
 
@@ -80,13 +80,10 @@ def _finish(proc, deadline):
     return proc.returncode, out
 
 
-def run_pair(program, server_dev, client_dev, args, timeout=300):
-    """PROGRAM (ib_send_lat, ...) with ARGS as a server on SERVER_DEV and a
-    client on CLIENT_DEV: (server Side, client Side).  The client starts once
-    the server listens; a side that outlives TIMEOUT is killed (exit -9)."""
-    port = next(_ports)
-    server_cmd = [program, "-d", server_dev, "-p", str(port), *args]
-    client_cmd = [program, "-d", client_dev, "-p", str(port), *args, "127.0.0.1"]
+def run_server_client(server_cmd, client_cmd, port, timeout=300):
+    """Run SERVER_CMD, then, once it listens on TCP PORT, CLIENT_CMD:
+    (server Side, client Side), their rows parsed.  A side that outlives
+    TIMEOUT is killed (exit -9); a client never started has exit None."""
     deadline = time.monotonic() + timeout
     popen = dict(stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     server = subprocess.Popen(server_cmd, **popen)
@@ -101,3 +98,16 @@ def run_pair(program, server_dev, client_dev, args, timeout=300):
     for side in (server, client):
         side.rows = parse_rows(side.output)
     return server, client
+
+
+def next_port():
+    return next(_ports)
+
+
+def run_pair(program, server_dev, client_dev, args, timeout=300):
+    """PROGRAM (ib_send_lat, ...) with ARGS as a server on SERVER_DEV and a
+    client on CLIENT_DEV, the client connecting to 127.0.0.1."""
+    port = next_port()
+    return run_server_client([program, "-d", server_dev, "-p", str(port), *args],
+                             [program, "-d", client_dev, "-p", str(port), *args, "127.0.0.1"],
+                             port, timeout)

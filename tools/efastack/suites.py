@@ -278,4 +278,12 @@ SUITES = (
           "vm", tests=("apps/test_perftest.py",), kernels=BOTH_KERNELS,
           pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem="2G",
           props=(("device-id", "0xefa1"),)),
+    # EFA against soft-RoCE, briefly (bench/rxe_compare.py --mode quick).  It
+    # shares the app suites' boot: the test removes its rxe device whatever
+    # happens, as libfabric 1.17 gives up beside a verbs device not an EFA.
+    Suite("bench-rxe", "bench/rxe_compare.py: SRD between the devices against rxe RC on lo "
+          "(perftest, efa-bench, ibv_rc_pingpong); traffic checked, ratios printed, never judged",
+          "vm", tests=("bench/test_rxe_compare.py",), needs=("bench",), kernels=BOTH_KERNELS,
+          pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem="2G",
+          env=(("EFA_BENCH", lambda run: build.bench_path()),)),
 )
