@@ -276,4 +276,26 @@ SUITES = (
           needs=("mpi-check",), kernels=BOTH_KERNELS, pairs=(("ours", "ours"),),
           devices=2, smp=2, mem="2G",
           env=(("EFA_MPI_CHECK", lambda run: build.mpi_check_path()),)),
+    # perftest, as users run it on EFA (apps/test_perftest.py says how).  The
+    # model's default device (0xefa2, RDMA read and write), in the VM setup
+    # the app suites share; perftest 4.5 knows only 0xefa0 and 0xefa1, so on
+    # 0xefa2 it runs without the ibv_wr_* API and skips the read tests,
+    # which perftest-efa1 runs (and the rest again, through ibv_wr_*).
+    Suite("perftest", "perftest 4.5: ib_send_lat/bw and ib_read_lat/bw over SRD, ib_send_lat/bw "
+          "over UD, between the two devices; figures parsed, printed and checked",
+          "vm", tests=("apps/test_perftest.py",), kernels=BOTH_KERNELS,
+          pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem="2G"),
+    Suite("perftest-efa1", "perftest 4.5 on the generation it knows (0xefa1: RDMA read, inline "
+          "sends, the ibv_wr_* API): every run of the perftest suite, read included",
+          "vm", tests=("apps/test_perftest.py",), kernels=BOTH_KERNELS,
+          pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem="2G",
+          props=(("device-id", "0xefa1"),)),
+    # EFA against soft-RoCE, briefly (bench/rxe_compare.py --mode quick).  It
+    # shares the app suites' boot: the test removes its rxe device whatever
+    # happens, as libfabric 1.17 gives up beside a verbs device not an EFA.
+    Suite("bench-rxe", "bench/rxe_compare.py: SRD between the devices against rxe RC on lo "
+          "(perftest, efa-bench, ibv_rc_pingpong); traffic checked, ratios printed, never judged",
+          "vm", tests=("bench/test_rxe_compare.py",), needs=("bench",), kernels=BOTH_KERNELS,
+          pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem="2G",
+          env=(("EFA_BENCH", lambda run: build.bench_path()),)),
 )
