@@ -154,6 +154,12 @@ SUITES = (
           "host", tests=("kernel-module/tests/test_build.py",)),
     Suite("provider-host", "libefa.so.1 build, exports, header, layout, install",
           "host", ctest="build/providers", needs=("provider",)),
+    Suite("man-pages", "tools/build-man: every efadv function, efadv(7), efa(4) build with pandoc "
+          "and render with man -l; a broken page fails the build", "host",
+          tests=("docs/man/tests/test_man_pages.py",)),
+    Suite("readme", "README.md: the emulated device's property table names every property "
+          "-device efa,help lists, with its type and default; the tools it names exist", "host",
+          tests=("tools/efastack/tests/test_readme.py",), needs=("qemu",)),
     Suite("harness-vm", "efa-vm: output complete and in order (MBs, busy host), verdicts, options",
           "host", tests=("tools/efastack/tests/test_vm.py",), needs=("qemu",)),
     Suite("demo", "tools/efa-demo, the main job: discovery, a ping-pong, perftest, fi_pingpong, "
