@@ -295,6 +295,9 @@ int efa_destroy_ah(struct ib_ah *ibah, u32 flags);
 int efa_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
 extern const struct uapi_definition efa_uapi_defs[];
 
+/* efa_sysfs.c */
+extern const struct attribute_group *efa_pci_groups[];
+
 /* efa_stats.c */
 struct rdma_hw_stats *efa_alloc_hw_port_stats(struct ib_device *ibdev,
 					      u32 port_num);

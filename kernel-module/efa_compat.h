@@ -88,7 +88,11 @@ efa_compat_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 }
 #endif
 
-#ifdef HAVE_IB_UMEM_DMABUF_GET_PINNED
+/*
+ * GPU memory is registered as a pinned dma-buf; a build with ENABLE_GDR=0
+ * (no EFA_GDR) leaves the verb out, and the core answers EOPNOTSUPP.
+ */
+#if defined(EFA_GDR) && defined(HAVE_IB_UMEM_DMABUF_GET_PINNED)
 #define EFA_HAVE_DMABUF_MR	1
 #ifdef HAVE_REG_USER_MR_DMAH
 static inline struct ib_mr *

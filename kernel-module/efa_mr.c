@@ -394,6 +394,7 @@ struct ib_mr *efa_reg_user_mr_umem(struct ib_pd *ibpd, u64 start, u64 length,
 	return efa_mr_finish(dev, ibpd, mr, umem, length, virt_addr, permissions);
 }
 
+#if EFA_HAVE_DMABUF_MR
 struct ib_mr *efa_reg_user_mr_dmabuf_fd(struct ib_pd *ibpd, u64 offset,
 					u64 length, u64 virt_addr, int fd,
 					int access_flags,
@@ -420,6 +421,7 @@ struct ib_mr *efa_reg_user_mr_dmabuf_fd(struct ib_pd *ibpd, u64 offset,
 	}
 	return efa_mr_finish(dev, ibpd, mr, umem, length, virt_addr, permissions);
 }
+#endif
 
 int efa_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 {

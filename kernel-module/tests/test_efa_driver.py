@@ -115,6 +115,13 @@ def test_firmware_version_is_shown(efa0):
         f"{fw >> 16 & 0xff}.{fw >> 8 & 0xff}.{fw & 0xff}"
 
 
+def test_pci_device_shows_gpu_memory_support(efa_devices):
+    """The gdr attribute the EFA driver documents: 1 for a module built with
+    GPU memory (dma-buf MR) support, the default (EFA_EXPECT_GDR otherwise)."""
+    for dev in efa_devices:
+        assert read(f"/sys/bus/pci/devices/{pci_name(dev)}/gdr") == expect("gdr", "1")
+
+
 # ---- interrupts and EQs ---------------------------------------------------
 
 def interrupt_lines():

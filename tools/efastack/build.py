@@ -47,11 +47,18 @@ def our_ko_path(release):
     return os.path.join(paths.BUILD, "kernel-module", release, "efa.ko")
 
 
+def our_ko_make(release, *args):
+    """kernel-module/Makefile's command for RELEASE in our_ko_path's folder,
+    with W=1 and warnings as errors; ARGS (a target, ENABLE_GDR=0) follow."""
+    return ["make", "-C", os.path.join(paths.REPO, "kernel-module"), f"KVER={release}",
+            f"BUILD_DIR={os.path.dirname(our_ko_path(release))}", "W=1", "EFA_WERROR=1",
+            f"-j{os.cpu_count() or 1}", *args]
+
+
 def our_ko(release):
-    """Our efa.ko for RELEASE, built with warnings as errors."""
-    out = _run([os.path.join(paths.REPO, "kernel-module", "tests", "build"), release],
-               f"building our efa.ko for {release}", quiet=True)
-    return out.strip().splitlines()[-1]
+    """Our efa.ko for RELEASE, built (as needed) by kernel-module/Makefile."""
+    _run(our_ko_make(release), f"building our efa.ko for {release}", quiet=True)
+    return our_ko_path(release)
 
 
 def provider_dir():
