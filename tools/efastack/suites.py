@@ -37,7 +37,7 @@ class Suite:
     where: str                      # "host" or "vm"
     tests: tuple = ()               # pytest paths, relative to the repository
     ctest: str | None = None        # or: a ctest build folder (host)
-    needs: tuple = ()               # builds: host, provider, rdma-core-prefix,
+    needs: tuple = ()               # builds: host, provider, rdma-core-prefix, bench,
                                     # pyverbs-programs, qemu, our-ko, upstream-ko
     kernels: tuple = ()             # vm: a run on each
     pairs: tuple = ()               # vm: (driver, provider) pairs, a run each
@@ -155,6 +155,11 @@ SUITES = (
           "host", ctest="build/providers", needs=("provider",)),
     Suite("harness-vm", "efa-vm: output complete and in order (MBs, busy host), verdicts, options",
           "host", tests=("tools/efastack/tests/test_vm.py",), needs=("qemu",)),
+    # bench/efa-cost's quick run: it boots its own VMs (a provider each), on 6.1
+    Suite("bench-cost", "bench/efa-cost --quick: instructions per send and completion of "
+          "our libefa, rdma-core 56.1's and Debian's under callgrind, QEMU's host CPU per "
+          "message; ratios printed, never judged", "host", tests=("bench/test_efa_cost.py",),
+          needs=("qemu", "our-ko", "provider", "bench", "rdma-core-prefix")),
 
     # ---- in a VM --------------------------------------------------------
     Suite("hostile-driver", "the model answers a hostile driver (no efa.ko) and survives",
@@ -256,4 +261,11 @@ SUITES = (
           pairs=(("upstream", "stock"), ("ours", "ours")), props=(("device-id", "0xefa3"), ("guid", "0x0a1b2c3d4e5f3000")),
           needs=PYVERBS_NEEDS, expect=(("DEVICES", 1),), env=PYVERBS_ENV, timeout=1800,
           expect_when=PYVERBS_EXPECT_WHEN),
+    # The latency, message-rate and cost program, briefly: messages intact, timings unjudged.
+    Suite("bench-smoke", "bench/efa-bench between two devices and to itself, SRD and UD, "
+          "each test (latency, rate, cost, paced): every message arrives intact (timings "
+          "printed, never judged)",
+          "vm", tests=("bench/test_bench.py",), needs=("bench",), kernels=BOTH_KERNELS,
+          pairs=(("ours", "ours"), ("ours", "stock"), ("upstream", "stock")), devices=2,
+          env=(("EFA_BENCH", lambda run: build.bench_path()),)),
 )
