@@ -1,18 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * efa-bench: latency and message rate of small sends between two EFA
- * devices (or one device and itself), over SRD and UD, from one process.
+ * efa-bench: latency, message rate and cost of small sends between two
+ * EFA devices (or one device and itself), over SRD and UD, from one process.
  *
- *   efa-bench [-d DEV] [-D PEER] [-p srd|ud|all] [-n ITERS] [-m MSGS]
- *             [-s SIZE] [-w WINDOW] [-t SECONDS]
+ *   efa-bench [-d DEV] [-D PEER] [-p srd|ud|all] [-T TESTS] [-n ITERS]
+ *             [-m MSGS] [-s SIZE] [-w WINDOW] [-c CHAIN] [-r RATE]
+ *             [-t SECONDS]
  *
+ * TESTS, a comma-separated list (default latency,rate):
  * latency: a ping-pong of ITERS round trips between a QP on DEV and one on
  *          PEER; one-way latency is half a round trip.
  * rate:    DEV sends MSGS messages to PEER, at most WINDOW ahead of what
  *          PEER has received (so a receive is always posted and nothing
- *          meets RNR or a UD drop), posted in chains of up to 16 per
- *          doorbell; messages per second from the first post to the last
- *          receive.
+ *          meets RNR or a UD drop), posted in chains of up to CHAIN (16)
+ *          per ibv_post_send; messages per second from the first post to
+ *          the last receive.
+ * cost:    MSGS sends through ibv_post_send, then MSGS through ibv_wr_*,
+ *          one at a time, each send completion polled, then MSGS polls of
+ *          the empty CQ: each operation alone in a function of its own
+ *          (cost_*), whose instructions callgrind counts
+ *          (bench/efa-cost runs it so and divides).
+ * paced:   RATE messages a second, MSGS of them, each after a sleep to
+ *          its time slot; first the same sleeps without traffic.  Lines
+ *          "efa-bench-mark phase=idle|paced|end" mark the phases as they
+ *          begin, for whoever measures the host's CPU time meanwhile
+ *          (bench/efa-cost).
  *
  * Every message carries its sequence number and a pattern derived from
  * it; each receive is checked (length, pattern, seen once), and a run that
@@ -47,6 +59,10 @@
 #define POLL_BATCH	16
 #define WR_RECV		(1ull << 63)
 
+enum test { TEST_LATENCY = 1, TEST_RATE = 2, TEST_COST = 4, TEST_PACED = 8 };
+
+static const char *const test_names[] = { "latency", "rate", "cost", "paced" };
+
 enum proto { PROTO_SRD, PROTO_UD };
 
 static const char *const proto_names[] = { "srd", "ud" };
@@ -54,7 +70,8 @@ static const char *const proto_names[] = { "srd", "ud" };
 struct options {
 	const char *dev, *peer;
 	bool srd, ud;
-	unsigned int iters, msgs, size, window;
+	unsigned int tests;		/* enum test bits */
+	unsigned int iters, msgs, size, window, chain, rate_per_s;
 	double timeout_s;
 };
 
@@ -65,6 +82,7 @@ struct endpoint {
 	struct ibv_pd *pd;
 	struct ibv_cq *cq;
 	struct ibv_qp *qp;
+	struct ibv_qp_ex *qpx;		/* the same QP, for ibv_wr_* */
 	struct ibv_mr *mr;
 	struct ibv_ah *ah;
 	uint32_t peer_qpn;
@@ -222,7 +240,8 @@ static void endpoint_open(struct endpoint *ep, const char *name, enum proto prot
 			  const struct options *o)
 {
 	struct ibv_qp_init_attr_ex init = {
-		.comp_mask = IBV_QP_INIT_ATTR_PD,
+		.comp_mask = IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_SEND_OPS_FLAGS,
+		.send_ops_flags = IBV_QP_EX_WITH_SEND,
 		.sq_sig_all = 1,
 	};
 	struct ibv_device_attr dattr;
@@ -261,6 +280,7 @@ static void endpoint_open(struct endpoint *ep, const char *name, enum proto prot
 		init.qp_type = IBV_QPT_UD;
 		ep->qp = must(ep, "ibv_create_qp_ex (UD)", ibv_create_qp_ex(ep->ctx, &init));
 	}
+	ep->qpx = must(ep, "ibv_qp_to_qp_ex", ibv_qp_to_qp_ex(ep->qp));
 	modify_to_rts(ep);
 	must_rc(ep, "ibv_query_gid", ibv_query_gid(ep->ctx, 1, 0, &ep->gid));
 	for (i = 0; i < ep->depth; i++)
@@ -482,8 +502,8 @@ static bool rate(struct endpoint *a, struct endpoint *b, const struct options *o
 			room = a->depth - a->sends_out;
 		if (room > o->msgs - sent)
 			room = o->msgs - sent;
-		if (room > POST_CHAIN)
-			room = POST_CHAIN;
+		if (room > o->chain)
+			room = o->chain;
 		if (room && post_sends(a, sent, room, o->size))
 			sent += room;
 		progress(b, o->size);
@@ -496,11 +516,190 @@ static bool rate(struct endpoint *a, struct endpoint *b, const struct options *o
 		if (a != b)
 			progress(b, o->size);
 	}
-	printf("efa-bench proto=%s test=rate size=%u dev=%s peer=%s msgs=%u window=%u"
+	printf("efa-bench proto=%s test=rate size=%u dev=%s peer=%s msgs=%u window=%u chain=%u"
 	       " intact=%u lost=%u seconds=%.3f msgs_per_s=%.0f\n",
-	       proto_names[a->proto], o->size, a->name, b->name, o->msgs, window,
+	       proto_names[a->proto], o->size, a->name, b->name, o->msgs, window, o->chain,
 	       b->intact, sent - b->received, secs, secs > 0 ? b->intact / secs : 0);
 	return b->intact == o->msgs && !a->failed && !b->failed && !a->sends_out;
+}
+
+/*
+ * The operations the cost test measures, each alone in a function of its
+ * own, not inlined nor cloned, so their names stay: callgrind counts what
+ * runs inside them (--toggle-collect=cost_*) and nothing else.
+ */
+__attribute__((noipa)) int cost_post_send(struct ibv_qp *qp, struct ibv_send_wr *wr)
+{
+	struct ibv_send_wr *bad;
+
+	return ibv_post_send(qp, wr, &bad);
+}
+
+__attribute__((noipa)) int cost_wr_send(struct ibv_qp_ex *qpx, uint64_t wr_id,
+					const struct ibv_sge *sge, struct ibv_ah *ah,
+					uint32_t remote_qpn)
+{
+	ibv_wr_start(qpx);
+	qpx->wr_id = wr_id;
+	qpx->wr_flags = IBV_SEND_SIGNALED;
+	ibv_wr_send(qpx);
+	ibv_wr_set_ud_addr(qpx, ah, remote_qpn, BENCH_QKEY);
+	ibv_wr_set_sge(qpx, sge->lkey, sge->addr, sge->length);
+	return ibv_wr_complete(qpx);
+}
+
+/* A poll for a send completion: it may find none yet (cost_poll_empty's count). */
+__attribute__((noipa)) int cost_poll_cq(struct ibv_cq *cq, struct ibv_wc *wc)
+{
+	return ibv_poll_cq(cq, 1, wc);
+}
+
+/* A poll of a CQ known to be empty. */
+__attribute__((noipa)) int cost_poll_empty(struct ibv_cq *cq, struct ibv_wc *wc)
+{
+	return ibv_poll_cq(cq, 1, wc);
+}
+
+/*
+ * One send of sequence number SEQ from A to B through ibv_post_send or
+ * ibv_wr_*, B's receive, then A's send completion, each poll for it through
+ * cost_poll_cq (*EMPTY counts those that found nothing).
+ */
+static bool cost_send(struct endpoint *a, struct endpoint *b, uint64_t seq, bool wr_api,
+		      const struct options *o, double deadline, unsigned int *empty)
+{
+	uint8_t *p = send_slot(a, 0);
+	struct ibv_sge sge = { .addr = (uintptr_t)p, .length = o->size, .lkey = a->mr->lkey };
+	struct ibv_send_wr wr = {
+		.wr_id = seq, .sg_list = &sge, .num_sge = 1,
+		.opcode = IBV_WR_SEND, .send_flags = IBV_SEND_SIGNALED,
+	};
+	struct ibv_wc wc;
+	int rc, n;
+
+	fill(p, o->size, seq);
+	wr.wr.ud.ah = a->ah;
+	wr.wr.ud.remote_qpn = a->peer_qpn;
+	wr.wr.ud.remote_qkey = BENCH_QKEY;
+	rc = wr_api ? cost_wr_send(a->qpx, seq, &sge, a->ah, a->peer_qpn)
+		    : cost_post_send(a->qp, &wr);
+	if (rc) {
+		fprintf(stderr, "efa-bench: %s: %s: %s\n", a->name,
+			wr_api ? "ibv_wr_complete" : "ibv_post_send", strerror(rc));
+		return false;
+	}
+	if (!wait_received(b, b, seq + 1, o->size, deadline))
+		return false;
+	while ((n = cost_poll_cq(a->cq, &wc)) == 0) {
+		++*empty;
+		if (now_s() > deadline)
+			return false;
+	}
+	if (n < 0 || wc.status != IBV_WC_SUCCESS || wc.wr_id != seq) {
+		fprintf(stderr, "efa-bench: %s: send %" PRIu64 ": poll %d, status %s, wr_id %" PRIu64 "\n",
+			a->name, seq, n, n > 0 ? ibv_wc_status_str(wc.status) : "-",
+			n > 0 ? wc.wr_id : 0);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A's CQ gets only its send completions and B's only its receives, so A
+ * and B are always two QPs, on two devices or on one.
+ */
+static bool cost(struct endpoint *a, struct endpoint *b, const struct options *o)
+{
+	double deadline = now_s() + o->timeout_s;
+	unsigned int i, empty = 0, nonempty = 0;
+	struct ibv_wc wc;
+	bool ok = true;
+
+	expect_messages(b, 2 * o->msgs);
+	for (i = 0; i < 2 * o->msgs && ok; i++)
+		ok = cost_send(a, b, i, i >= o->msgs, o, deadline, &empty);
+	for (i = 0; i < o->msgs && ok; i++)
+		if (cost_poll_empty(a->cq, &wc))
+			nonempty++;
+	printf("efa-bench proto=%s test=cost size=%u dev=%s peer=%s msgs=%u intact=%u"
+	       " post_send=%u wr_send=%u poll_hits=%u poll_misses=%u poll_empty=%u\n",
+	       proto_names[a->proto], o->size, a->name, b->name, o->msgs, b->intact,
+	       o->msgs, o->msgs, 2 * o->msgs, empty, o->msgs);
+	if (nonempty)
+		fprintf(stderr, "efa-bench: %s: %u completions nobody asked for\n", a->name, nonempty);
+	return ok && !nonempty && b->intact == 2 * o->msgs && !b->failed;
+}
+
+static void timespec_add_ns(struct timespec *t, long ns)
+{
+	t->tv_nsec += ns;
+	while (t->tv_nsec >= 1000000000L) {
+		t->tv_nsec -= 1000000000L;
+		t->tv_sec++;
+	}
+}
+
+/*
+ * MSGS time slots of 1/RATE s: in each, sleep to its start, then reap what
+ * has completed and (TRAFFIC) post the slot's message.  The guest's timer
+ * may be coarser than a slot: then the rate is lower, and the host divides
+ * by messages, not time.
+ */
+static bool paced_slots(struct endpoint *a, struct endpoint *b, const struct options *o,
+			bool traffic)
+{
+	long period_ns = 1000000000L / o->rate_per_s;
+	unsigned int window = a->depth < b->depth ? a->depth : b->depth;
+	double deadline = now_s() + o->timeout_s + (double)o->msgs / o->rate_per_s;
+	struct timespec slot;
+	unsigned int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &slot);
+	for (i = 0; i < o->msgs; i++) {
+		timespec_add_ns(&slot, period_ns);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &slot, NULL);
+		if (!traffic)
+			continue;
+		progress(b, o->size);
+		if (a != b)
+			progress(a, o->size);
+		if (i - b->received >= window &&
+		    !wait_received(b, a, i - window + 1, o->size, deadline))
+			return false;
+		if (!post_sends(a, i, 1, o->size))
+			return false;
+	}
+	return !traffic || wait_received(b, a, o->msgs, o->size, deadline);
+}
+
+static bool paced(struct endpoint *a, struct endpoint *b, const struct options *o)
+{
+	double t0, idle_secs, secs;
+	bool ok;
+
+	expect_messages(b, o->msgs);
+	printf("efa-bench-mark phase=idle\n");
+	fflush(stdout);
+	t0 = now_s();
+	paced_slots(a, b, o, false);
+	idle_secs = now_s() - t0;
+	printf("efa-bench-mark phase=paced\n");
+	fflush(stdout);
+	t0 = now_s();
+	ok = paced_slots(a, b, o, true);
+	secs = now_s() - t0;
+	printf("efa-bench-mark phase=end\n");
+	fflush(stdout);
+	while (ok && (a->sends_out || b->sends_out) && now_s() < t0 + secs + o->timeout_s) {
+		progress(a, o->size);
+		if (a != b)
+			progress(b, o->size);
+	}
+	printf("efa-bench proto=%s test=paced size=%u dev=%s peer=%s msgs=%u rate_per_s=%u"
+	       " intact=%u idle_seconds=%.3f seconds=%.3f msgs_per_s=%.0f\n",
+	       proto_names[a->proto], o->size, a->name, b->name, o->msgs, o->rate_per_s,
+	       b->intact, idle_secs, secs, secs > 0 ? b->intact / secs : 0);
+	return ok && b->intact == o->msgs && !a->failed && !b->failed && !a->sends_out;
 }
 
 static bool run(enum proto proto, const struct options *o)
@@ -517,13 +716,66 @@ static bool run(enum proto proto, const struct options *o)
 	endpoint_connect(a, b);
 	if (b != a)
 		endpoint_connect(b, a);
-	ok = latency(a, b, o);
-	ok = rate(a, b, o) && ok;
+	ok = true;
+	if (o->tests & TEST_LATENCY)
+		ok = latency(a, b, o) && ok;
+	if (o->tests & TEST_RATE)
+		ok = rate(a, b, o) && ok;
+	if (o->tests & TEST_PACED)
+		ok = paced(a, b, o) && ok;
 	fflush(stdout);
 	endpoint_close(a);
 	if (b != a)
 		endpoint_close(b);
 	return ok;
+}
+
+/* The cost test: always two QPs, even on one device. */
+static bool run_cost(enum proto proto, const struct options *o)
+{
+	struct endpoint a, b;
+	bool ok;
+
+	endpoint_open(&a, o->dev, proto, o);
+	endpoint_open(&b, o->peer, proto, o);
+	endpoint_connect(&a, &b);
+	endpoint_connect(&b, &a);
+	ok = cost(&a, &b, o);
+	fflush(stdout);
+	endpoint_close(&a);
+	endpoint_close(&b);
+	return ok;
+}
+
+static bool run_all(enum proto proto, const struct options *o)
+{
+	bool ok = true;
+
+	if (o->tests & ~TEST_COST)
+		ok = run(proto, o);
+	if (o->tests & TEST_COST)
+		ok = run_cost(proto, o) && ok;
+	return ok;
+}
+
+/* A comma-separated list of test names as enum test bits; 0 if one is unknown. */
+static unsigned int parse_tests(const char *text)
+{
+	char *copy = strdup(text), *save = NULL, *word;
+	unsigned int tests = 0, i;
+
+	for (word = strtok_r(copy, ",", &save); word; word = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof(test_names) / sizeof(test_names[0]); i++)
+			if (!strcmp(word, test_names[i]))
+				break;
+		if (i == sizeof(test_names) / sizeof(test_names[0])) {
+			tests = 0;
+			break;
+		}
+		tests |= 1u << i;
+	}
+	free(copy);
+	return tests;
 }
 
 static unsigned int number(const char *opt, const char *text, unsigned int min)
@@ -542,22 +794,25 @@ static unsigned int number(const char *opt, const char *text, unsigned int min)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: efa-bench [-d DEV] [-D PEER] [-p srd|ud|all] [-n ITERS] [-m MSGS]\n"
-		   "                 [-s SIZE] [-w WINDOW] [-t SECONDS]\n"
+	fprintf(f, "usage: efa-bench [-d DEV] [-D PEER] [-p srd|ud|all] [-T TESTS] [-n ITERS]\n"
+		   "                 [-m MSGS] [-s SIZE] [-w WINDOW] [-c CHAIN] [-r RATE] [-t SECONDS]\n"
 		   "  DEV, PEER: RDMA devices (default: the first two by name; PEER = DEV\n"
-		   "  when there is one); ITERS round trips (1000), MSGS for the rate (20000),\n"
-		   "  SIZE bytes per message (8, at least 8), WINDOW queue depth and messages\n"
-		   "  in flight (128), SECONDS per test at most (60).\n");
+		   "  when there is one); TESTS: some of latency,rate,cost,paced (latency,rate);\n"
+		   "  ITERS round trips (1000), MSGS for the other tests (20000), SIZE bytes\n"
+		   "  per message (8, at least 8), WINDOW queue depth and messages in flight\n"
+		   "  (128), CHAIN sends per ibv_post_send at most (16), RATE paced messages\n"
+		   "  a second (1000), SECONDS per test at most (60).\n");
 }
 
 int main(int argc, char **argv)
 {
-	struct options o = { .srd = true, .ud = true, .iters = 1000, .msgs = 20000,
-			     .size = 8, .window = 128, .timeout_s = 60 };
+	struct options o = { .srd = true, .ud = true, .tests = TEST_LATENCY | TEST_RATE,
+			     .iters = 1000, .msgs = 20000, .size = 8, .window = 128,
+			     .chain = POST_CHAIN, .rate_per_s = 1000, .timeout_s = 60 };
 	bool ok = true;
 	int c;
 
-	while ((c = getopt(argc, argv, "d:D:p:n:m:s:w:t:h")) != -1) {
+	while ((c = getopt(argc, argv, "d:D:p:T:n:m:s:w:c:r:t:h")) != -1) {
 		switch (c) {
 		case 'd': o.dev = optarg; break;
 		case 'D': o.peer = optarg; break;
@@ -569,6 +824,21 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'T':
+			o.tests = parse_tests(optarg);
+			if (!o.tests) {
+				fprintf(stderr, "efa-bench: -T wants some of latency,rate,cost,paced\n");
+				return 2;
+			}
+			break;
+		case 'c':
+			o.chain = number("c", optarg, 1);
+			if (o.chain > POST_CHAIN) {
+				fprintf(stderr, "efa-bench: -c wants at most %d\n", POST_CHAIN);
+				return 2;
+			}
+			break;
+		case 'r': o.rate_per_s = number("r", optarg, 1); break;
 		case 'n': o.iters = number("n", optarg, 1); break;
 		case 'm': o.msgs = number("m", optarg, 1); break;
 		case 's': o.size = number("s", optarg, 8); break;
@@ -584,8 +854,8 @@ int main(int argc, char **argv)
 	}
 	default_devices(&o);
 	if (o.srd)
-		ok = run(PROTO_SRD, &o) && ok;
+		ok = run_all(PROTO_SRD, &o) && ok;
 	if (o.ud)
-		ok = run(PROTO_UD, &o) && ok;
+		ok = run_all(PROTO_UD, &o) && ok;
 	return ok ? 0 : 1;
 }

@@ -52,3 +52,22 @@ def test_a_missing_device_is_a_setup_failure():
     rc, results, output = bench("-d", "efa_nonexistent", "-n", "1", "-m", "1")
     assert rc == 2 and not results, output
     assert "efa_nonexistent" in output
+
+
+@pytest.mark.parametrize("proto", ["srd", "ud"])
+def test_cost_and_paced_traffic_arrives_intact(proto):
+    """efa-bench's cost test (what bench/efa-cost runs under callgrind) and
+    paced test (what it measures QEMU's CPU time over), briefly: every
+    message arrives, every poll finds what it should."""
+    rc, results, output = bench("-p", proto, "-T", "cost,paced", "-m", "40", "-r", "400",
+                                "-t", "120")
+    print(output)
+    assert rc == 0, output
+    assert sorted(results) == [(proto, "cost"), (proto, "paced")], output
+    cost, paced = results[proto, "cost"], results[proto, "paced"]
+    assert (cost["intact"], cost["post_send"], cost["wr_send"], cost["poll_hits"]) == \
+        ("80", "40", "40", "80"), cost
+    assert paced["intact"] == "40", paced
+    assert [line.split()[1] for line in output.splitlines()
+            if line.startswith("efa-bench-mark")] == \
+        ["phase=idle", "phase=paced", "phase=end"], output

@@ -58,6 +58,13 @@ struct efa_sub_cq {
 	uint32_t mask;			/* entries - 1 */
 	uint32_t entry_size;
 	uint8_t phase;			/* of the next new CQE: starts at 1 */
+	uint16_t users;			/* work queues of live QPs completing here */
+	/*
+	 * sub_cqs[k].polled, k < num_polled: the index of the k-th sub-CQ a
+	 * poll looks at (one with users), kept here so the CQ's one
+	 * allocation holds the list.
+	 */
+	uint16_t polled;
 };
 
 struct efa_wq;
@@ -89,7 +96,8 @@ struct efa_cq {
 	pthread_spinlock_t lock;
 	uint16_t cc;			/* CQEs consumed, all sub-CQs together */
 	uint8_t cmd_sn;			/* completion events seen (arm sequence) */
-	uint16_t next_sub_cq;		/* where the round robin goes on */
+	uint16_t num_polled;		/* sub-CQs with users: see efa_sub_cq */
+	uint16_t next_sub_cq;		/* where the round robin goes on, < num_polled */
 	/* the CQE the extended-CQ readers read, and its work queue */
 	const struct efa_io_cdesc_common *cur_cqe;
 	struct efa_wq *cur_wq;
@@ -277,6 +285,7 @@ int efa_req_notify_cq(struct ibv_cq *ibcq, int solicited_only);
 /* efa_qp.c */
 int efa_qp_table_init(struct efa_context *ctx);
 void efa_qp_table_free(struct efa_context *ctx);
+void efa_cq_count_sub_cq_user(struct efa_cq *cq, uint16_t idx, int users);
 /* with qp, qp's number finds it; with NULL, nothing */
 void efa_qp_table_set(struct efa_context *ctx, struct efa_qp *qp,
 		      struct efa_qp *to);

@@ -169,9 +169,9 @@ static inline ALWAYS_INLINE int efa_cq_take(struct efa_cq *cq, uint64_t *wr_id,
 	struct efa_qp *qp;
 	uint32_t qpn;
 
-	for (i = 0; i < cq->num_sub_cqs && !cqe; i++) {
-		cqe = efa_sub_cq_next(&cq->sub_cqs[cq->next_sub_cq]);
-		if (++cq->next_sub_cq == cq->num_sub_cqs)
+	for (i = 0; i < cq->num_polled && !cqe; i++) {
+		cqe = efa_sub_cq_next(&cq->sub_cqs[cq->sub_cqs[cq->next_sub_cq].polled]);
+		if (++cq->next_sub_cq == cq->num_polled)
 			cq->next_sub_cq = 0;
 	}
 	cq->cur_cqe = cqe;
@@ -510,6 +510,24 @@ void efa_cq_init_data_path(struct efa_context *ctx, struct efa_cq *cq,
 	pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
 	efa_cq_set_readers(cq, wc_flags, efa_wc_flags,
 			   ctx->caps.device_caps & EFA_QUERY_DEVICE_CAPS_SQ_64_BIT_REQ_ID);
+}
+
+/*
+ * A work queue of a QP starts (USERS 1) or stops (-1) completing to sub-CQ
+ * IDX, under the CQ's lock: polls look only at sub-CQs that have users, as
+ * rdma-core's provider does, so a QP's CQ costs one ring's read per empty
+ * poll rather than one per sub-CQ.
+ */
+void efa_cq_count_sub_cq_user(struct efa_cq *cq, uint16_t idx, int users)
+{
+	uint16_t i, n = 0;
+
+	cq->sub_cqs[idx].users += users;
+	for (i = 0; i < cq->num_sub_cqs; i++)
+		if (cq->sub_cqs[i].users)
+			cq->sub_cqs[n++].polled = i;
+	cq->num_polled = n;
+	cq->next_sub_cq = 0;
 }
 
 /* ---------------------------------------- control path */

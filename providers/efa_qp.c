@@ -121,6 +121,8 @@ void efa_qp_table_set(struct efa_context *ctx, struct efa_qp *qp,
 	pthread_spin_lock(&ctx->qp_table_lock);
 	efa_qp_lock_cqs(ibqp);
 	ctx->qp_table[ibqp->qp_num & ctx->qp_table_mask] = to;
+	efa_cq_count_sub_cq_user(to_efa_cq(ibqp->send_cq), qp->sq.sub_cq_idx, to ? 1 : -1);
+	efa_cq_count_sub_cq_user(to_efa_cq(ibqp->recv_cq), qp->rq.sub_cq_idx, to ? 1 : -1);
 	efa_qp_unlock_cqs(ibqp);
 	pthread_spin_unlock(&ctx->qp_table_lock);
 }

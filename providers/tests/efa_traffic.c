@@ -28,9 +28,6 @@
  *                                    the same with inline data up to
  *                                    inline_buf_size_ex (128-byte WQEs;
  *                                    inline RDMA writes)
- *   efa-traffic DEV_A DEV_B bench-srd|bench-ud
- *                                    64-byte sends: one-way latency
- *                                    (half a ping-pong) and messages/s
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -885,88 +882,13 @@ static void threads(struct side *a, struct side *b)
 	printf("threads=%u thread_messages=%u\n", THREADS, THREADS * PER_THREAD);
 }
 
-static void send_small(struct side *from, struct side *to, uint64_t wr_id)
-{
-	struct ibv_sge sge = { (uintptr_t)from->buf + RECVS * SLOT, 64, from->mr->lkey };
-	struct ibv_send_wr wr = {
-		.wr_id = wr_id, .sg_list = &sge, .num_sge = 1,
-		.opcode = IBV_WR_SEND, .send_flags = IBV_SEND_SIGNALED,
-	}, *bad;
-	int err;
-
-	wr.wr.ud.ah = from->ah;
-	wr.wr.ud.remote_qpn = to->qp->qp_num;
-	wr.wr.ud.remote_qkey = QKEY;
-	err = ibv_post_send(from->qp, &wr, &bad);
-	if (err)
-		fail("post_send: %s", strerror(err));
-}
-
-/*
- * 64-byte sends: half the round trip of a ping-pong, and the messages per
- * second of a stream kept 16 deep.  Under TCG: numbers of the model, not
- * of hardware.
- */
-static void bench(struct side *a, struct side *b)
-{
-	const int rounds = 2000, stream = 20000;
-	struct ibv_wc wc;
-	double t0, t1;
-	int i, sent = 0, got = 0, acked = 0;
-
-	for (i = 0; i < RECVS; i++) {
-		post_recv_slot(a, i);
-		post_recv_slot(b, i);
-	}
-	t0 = now();
-	for (i = 0; i < rounds; i++) {
-		send_small(a, b, i);
-		poll_one(b, &wc);
-		if (wc.status)
-			fail("ping %d: status %d", i, wc.status);
-		post_recv_slot(b, wc.wr_id);
-		send_small(b, a, i);
-		poll_one(a, &wc);
-		while (wc.opcode != IBV_WC_RECV)	/* a's send completion */
-			poll_one(a, &wc);
-		post_recv_slot(a, wc.wr_id);
-		poll_one(b, &wc);			/* b's send completion */
-	}
-	t1 = now();
-	/* a's last send completion may still be in its CQ */
-	while (ibv_poll_cq(a->cq, 1, &wc) > 0)
-		;
-	printf("one_way_latency_us=%.1f\n", (t1 - t0) / rounds / 2 * 1e6);
-
-	t0 = now();
-	while (got < stream) {
-		if (sent < stream && sent - got < 16 && sent - acked < 16) {
-			send_small(a, b, sent);
-			sent++;
-		}
-		if (ibv_poll_cq(a->cq, 1, &wc) > 0) {
-			if (wc.status)
-				fail("stream send: status %d", wc.status);
-			acked++;
-		}
-		if (ibv_poll_cq(b->cq, 1, &wc) > 0) {
-			if (wc.status)
-				fail("stream recv: status %d", wc.status);
-			post_recv_slot(b, wc.wr_id);
-			got++;
-		}
-	}
-	t1 = now();
-	printf("messages_per_second=%.0f\n", stream / (t1 - t0));
-}
-
 int main(int argc, char **argv)
 {
 	struct side a = {}, b = {};
 	bool srd, self, events_on;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: efa-traffic DEV_A DEV_B srd|ud|rdma|events|full|direct|threads|bench-srd|bench-ud\n");
+		fprintf(stderr, "usage: efa-traffic DEV_A DEV_B srd|ud|rdma|events|full|direct|threads\n");
 		return 2;
 	}
 	scenario = argv[3];
@@ -979,8 +901,8 @@ int main(int argc, char **argv)
 			scenario = strndup(scenario, n - 4);
 		}
 	}
-	srd = strcmp(scenario, "ud") && strcmp(scenario, "bench-ud") &&
-	      strcmp(scenario, "events-ud") && strcmp(scenario, "events-pingpong");
+	srd = strcmp(scenario, "ud") && strcmp(scenario, "events-ud") &&
+	      strcmp(scenario, "events-pingpong");
 	self = !strcmp(argv[1], argv[2]);
 	events_on = !strncmp(scenario, "events", 6);
 	setup(&a, argv[1], srd, strcmp(scenario, "full") ? 32 : 16, events_on);
@@ -1011,8 +933,6 @@ int main(int argc, char **argv)
 		direct(&a, &b);
 	else if (!strcmp(scenario, "threads"))
 		threads(&a, &b);
-	else if (!strcmp(scenario, "bench-srd") || !strcmp(scenario, "bench-ud"))
-		bench(&a, &b);
 	else
 		fail("unknown scenario %s", scenario);
 	printf("result=ok\n");

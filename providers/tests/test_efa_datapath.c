@@ -134,6 +134,8 @@ static struct efa_qp *fake_qp(struct fake *f, uint32_t qpn, uint32_t sq_entries,
 			       EFA_QUERY_DEVICE_CAPS_SQ_64_BIT_REQ_ID;
 	if (efa_qp_init_data_path(ctx, qp, &attr, &efa))
 		abort();
+	/* the SQ completes to the first sub-CQ, the RQ to the last: both are polled */
+	qp->rq.sub_cq_idx = ctx->caps.sub_cqs_per_cq - 1;
 	efa_qp_table_set(ctx, qp, qp);
 	f->qp = qp;
 	f->ah.ahn = 0x1234;

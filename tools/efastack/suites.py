@@ -165,6 +165,11 @@ SUITES = (
     Suite("demo", "tools/efa-demo, the main job: discovery, a ping-pong, perftest, fi_pingpong, "
           "the counters they moved, the leak check", "host",
           tests=("tools/efastack/tests/test_demo.py",), needs=("qemu",)),
+    # bench/efa-cost's quick run: it boots its own VMs (a provider each), on 6.1
+    Suite("bench-cost", "bench/efa-cost --quick: instructions per send and completion of "
+          "our libefa, rdma-core 56.1's and Debian's under callgrind, QEMU's host CPU per "
+          "message; ratios printed, never judged", "host", tests=("bench/test_efa_cost.py",),
+          needs=("qemu", "our-ko", "provider", "bench", "rdma-core-prefix")),
 
     # ---- in a VM --------------------------------------------------------
     Suite("hostile-driver", "the model answers a hostile driver (no efa.ko) and survives",
@@ -268,12 +273,13 @@ SUITES = (
           pairs=(("upstream", "stock"), ("ours", "ours")), props=(("device-id", "0xefa3"), ("guid", "0x0a1b2c3d4e5f3000")),
           needs=PYVERBS_NEEDS, expect=(("DEVICES", 1),), env=PYVERBS_ENV, timeout=1800,
           expect_when=PYVERBS_EXPECT_WHEN),
-    # The latency and message-rate program, briefly: messages intact, timings unjudged.
-    Suite("bench-smoke", "bench/efa-bench between two devices and to itself, SRD and UD: "
-          "every message arrives intact (timings printed, never judged)",
+    # The latency, message-rate and cost program, briefly: messages intact, timings unjudged.
+    Suite("bench-smoke", "bench/efa-bench between two devices and to itself, SRD and UD, "
+          "each test (latency, rate, cost, paced): every message arrives intact (timings "
+          "printed, never judged)",
           "vm", tests=("bench/test_bench.py",), needs=("bench",), kernels=BOTH_KERNELS,
-          pairs=(("ours", "stock"), ("upstream", "stock"), ("ours", "ours")), devices=2, smp=2, mem="2G",
-          env=(("EFA_BENCH", lambda run: build.bench_path()),)),
+          pairs=(("ours", "ours"), ("ours", "stock"), ("upstream", "stock")), devices=2,
+          smp=2, mem="2G", env=(("EFA_BENCH", lambda run: build.bench_path()),)),
     # What users run: the applications over our stack, one boot for all of
     # them per kernel (devices, CPUs and memory alike).
     Suite("mpi", "Open MPI 4.1, two ranks over libfabric's efa: ping-pong 1 B..4 MiB "
