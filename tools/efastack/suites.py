@@ -237,6 +237,11 @@ SUITES = (
                           "QPSRDTestCase.test_qp_ex_srd_rdma_write "
                           "QPSRDTestCase.test_qp_ex_srd_rdma_write_with_imm"),)),),
           env=(("EFA_RDMA_CORE_PREFIX", lambda run: build.rdma_core_prefix()),)),
+    # ---- what users run (apps/): one VM setup the app suites share -------
+    Suite("libfabric", "libfabric 1.17's efa provider: fi_info's rdm and dgram endpoints carry "
+          "each device's attributes; fi_pingpong moves checked data over both",
+          "vm", tests=("apps/test_libfabric.py",), kernels=BOTH_KERNELS,
+          pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem="2G"),
     Suite("reload", "20 unload/reload cycles of efa.ko leave nothing behind",
           "vm", tests=("kernel-module/tests/test_reload.py",), kernels=BOTH_KERNELS,
           pairs=(("upstream", "stock"), ("ours", "stock")), devices=2, props=SHARED_PROPS,
