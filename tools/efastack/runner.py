@@ -118,6 +118,8 @@ class Builds:
                     build.bench()
                 elif what == "rdma-core-prefix":
                     build.rdma_core_prefix()
+                elif what == "fabtests":
+                    build.fabtests()
                 elif what == "qemu":
                     build.qemu()
                 elif what == "our-ko":
