@@ -37,7 +37,7 @@ class Suite:
     where: str                      # "host" or "vm"
     tests: tuple = ()               # pytest paths, relative to the repository
     ctest: str | None = None        # or: a ctest build folder (host)
-    needs: tuple = ()               # builds: host, provider, rdma-core-prefix,
+    needs: tuple = ()               # builds: host, provider, rdma-core-prefix, fabtests,
                                     # pyverbs-programs, qemu, our-ko, upstream-ko
     kernels: tuple = ()             # vm: a run on each
     pairs: tuple = ()               # vm: (driver, provider) pairs, a run each
@@ -242,6 +242,12 @@ SUITES = (
           "each device's attributes; fi_pingpong moves checked data over both",
           "vm", tests=("apps/test_libfabric.py",), kernels=BOTH_KERNELS,
           pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem="2G"),
+    Suite("fabtests", "libfabric 1.17's own fabtests over efa: runfabtests.sh's functional "
+          "and short rdm/dgram tests, device RDMA off and on (read protocols through the "
+          "device), no msg endpoint",
+          "vm", tests=("apps/test_fabtests.py",), needs=("fabtests",), kernels=BOTH_KERNELS,
+          pairs=(("ours", "ours"),), devices=2, smp=2, mem="2G",
+          env=(("EFA_FABTESTS", lambda run: build.fabtests()),)),
     Suite("reload", "20 unload/reload cycles of efa.ko leave nothing behind",
           "vm", tests=("kernel-module/tests/test_reload.py",), kernels=BOTH_KERNELS,
           pairs=(("upstream", "stock"), ("ours", "stock")), devices=2, props=SHARED_PROPS,
