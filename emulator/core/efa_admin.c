@@ -976,6 +976,36 @@ static uint8_t destroy_qp(struct efa_core *core, const struct efa_admin_aq_entry
 
 /* ---- AH ------------------------------------------------------------------ */
 
+/*
+ * The device keeps one address book entry per address and PD: a CREATE_AH
+ * for an address its PD already has answers that AH's number again, so a
+ * receive from that address reports the one number every creator holds
+ * (libfabric creates its own address's AH per endpoint, then again in its
+ * address vector for a peer on the same device; its reverse lookup wants
+ * the latter's number).  The AH goes with its last DESTROY_AH, and every
+ * creation counts toward max_ah.
+ */
+static uint32_t ah_creations(const struct efa_core *core)
+{
+	uint32_t id, n = 0;
+
+	for (id = 0; id < core->tables[EFA_OBJ_AH].max; id++)
+		if (efa_id_valid(core, EFA_OBJ_AH, id))
+			n += core->ahs[id].creations;
+	return n;
+}
+
+static int64_t ah_find(const struct efa_core *core, uint16_t pd, const uint8_t addr[16])
+{
+	uint32_t id;
+
+	for (id = 0; id < core->tables[EFA_OBJ_AH].max; id++)
+		if (efa_id_valid(core, EFA_OBJ_AH, id) && core->ahs[id].pd == pd &&
+		    !memcmp(core->ahs[id].dest_addr, addr, sizeof(core->ahs[id].dest_addr)))
+			return id;
+	return -1;
+}
+
 static uint8_t create_ah(struct efa_core *core, const struct efa_admin_aq_entry *entry,
 			 struct efa_admin_acq_entry *resp_entry)
 {
@@ -983,6 +1013,7 @@ static uint8_t create_ah(struct efa_core *core, const struct efa_admin_aq_entry 
 	struct efa_admin_create_ah_resp *resp = RESP(efa_admin_create_ah_resp, resp_entry);
 	uint16_t pd = efa_hw_le16_to_cpu(cmd->pd);
 	struct efa_ah *ah;
+	int64_t found;
 	uint8_t status;
 	uint32_t id;
 
@@ -991,14 +1022,25 @@ static uint8_t create_ah(struct efa_core *core, const struct efa_admin_aq_entry 
 	status = need(core, EFA_OBJ_PD, pd, "CREATE_AH");
 	if (status)
 		return status;
-	status = alloc_id(core, EFA_OBJ_AH, &id);
-	if (status)
-		return status;
-	ah = &core->ahs[id];
-	ah->pd = pd;
-	memcpy(ah->dest_addr, cmd->dest_addr, sizeof(ah->dest_addr));
+	if (ah_creations(core) >= core->tables[EFA_OBJ_AH].max) {
+		efa_core_error(core, "no free ah (all %u in use)", core->tables[EFA_OBJ_AH].max);
+		return EFA_ADMIN_RESOURCE_ALLOCATION_FAILURE;
+	}
+	found = ah_find(core, pd, cmd->dest_addr);
+	if (found >= 0) {
+		id = (uint32_t)found;
+		core->ahs[id].creations++;
+	} else {
+		status = alloc_id(core, EFA_OBJ_AH, &id);
+		if (status)
+			return status;
+		ah = &core->ahs[id];
+		ah->pd = pd;
+		memcpy(ah->dest_addr, cmd->dest_addr, sizeof(ah->dest_addr));
+		ah->creations = 1;
+		efa_dp_ah_changed(core);
+	}
 	efa_id_get(core, EFA_OBJ_PD, pd);
-	efa_dp_ah_changed(core);
 	resp->ah = efa_hw_cpu_to_le16((uint16_t)id);
 	return EFA_ADMIN_SUCCESS;
 }
@@ -1023,6 +1065,8 @@ static uint8_t destroy_ah(struct efa_core *core, const struct efa_admin_aq_entry
 		return EFA_ADMIN_ILLEGAL_PARAMETER;
 	}
 	efa_id_put(core, EFA_OBJ_PD, pd);
+	if (--core->ahs[id].creations)
+		return EFA_ADMIN_SUCCESS;
 	efa_id_free(core, EFA_OBJ_AH, id);
 	efa_dp_ah_changed(core);
 	return EFA_ADMIN_SUCCESS;

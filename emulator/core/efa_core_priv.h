@@ -101,6 +101,7 @@ struct efa_mr {
 struct efa_ah {
 	uint16_t pd;
 	uint8_t dest_addr[16];
+	uint32_t creations;	/* CREATE_AHs it answered, not yet destroyed */
 };
 
 struct efa_core {

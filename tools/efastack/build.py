@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """What the test VMs and suites need built, each cached and found the same
 way everywhere: our QEMU, our efa.ko and the upstream one for a kernel, our
-provider, rdma-core 56.1's pyverbs prefix, the guest's command runner.  Each function returns a path or
+provider, rdma-core 56.1's pyverbs prefix, fabtests, the guest's command runner.  Each function returns a path or
 raises BuildError with the tail of what went wrong; progress goes to
 stderr."""
 import hashlib
@@ -89,6 +89,13 @@ def rdma_core_provider(prefix):
     libdir = os.path.join(prefix, "usr/lib/x86_64-linux-gnu")
     return (os.path.join(libdir, "libibverbs", "libefa-rdmav34.so"),
             os.path.join(libdir, "libefa.so.1"))
+
+
+def fabtests():
+    """fabtests 1.17.0 built against Debian's libfabric in a cached prefix
+    (tools/build-fabtests; a cold build takes a minute)."""
+    out = _run([os.path.join(paths.TOOLS, "build-fabtests")], "building fabtests")
+    return out.strip().splitlines()[-1]
 
 
 GUEST_PROGRAMS = os.path.join(paths.REPO, "pyverbs-tests")

@@ -120,6 +120,8 @@ class Builds:
                     build.mpi_check()
                 elif what == "rdma-core-prefix":
                     build.rdma_core_prefix()
+                elif what == "fabtests":
+                    build.fabtests()
                 elif what == "qemu":
                     build.qemu()
                 elif what == "our-ko":

@@ -8,6 +8,7 @@ void test_cq_doorbells(void);
 void test_qp_create(void);
 void test_qp_state_machine(void);
 void test_ah_commands(void);
+void test_ah_is_one_per_address_and_pd(void);
 void test_mr_inline_and_direct(void);
 void test_mr_chained_page_list(void);
 void test_mr_hostile_page_lists(void);

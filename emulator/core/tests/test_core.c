@@ -502,6 +502,7 @@ int main(int argc, char **argv)
 		{ "qp_create", test_qp_create },
 		{ "qp_state_machine", test_qp_state_machine },
 		{ "ah_commands", test_ah_commands },
+		{ "ah_is_one_per_address_and_pd", test_ah_is_one_per_address_and_pd },
 		{ "mr_inline_and_direct", test_mr_inline_and_direct },
 		{ "mr_chained_page_list", test_mr_chained_page_list },
 		{ "mr_hostile_page_lists", test_mr_hostile_page_lists },

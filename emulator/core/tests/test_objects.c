@@ -739,6 +739,36 @@ void test_ah_commands(void)
 	fake_free(h);
 }
 
+/* One AH per address and PD: a second CREATE_AH for the address answers the
+ * same number (what a receive from it reports), the AH goes with the last
+ * DESTROY_AH, and each creation counts toward max_ah. */
+void test_ah_is_one_per_address_and_pd(void)
+{
+	struct efa_core_config cfg;
+	struct fake_host *h;
+	uint16_t pd, pd2, ah1, ah2, ah3;
+
+	efa_core_config_init(&cfg);
+	cfg.max_ah = 3;
+	h = ready(&cfg);
+	pd = new_pd(h);
+	pd2 = new_pd(h);
+	CHECK_EQ(create_ah(h, pd, 1, &ah1), EFA_ADMIN_SUCCESS);
+	CHECK_EQ(create_ah(h, pd, 1, &ah2), EFA_ADMIN_SUCCESS);
+	CHECK_EQ(ah2, ah1);
+	CHECK_EQ(create_ah(h, pd2, 1, &ah3), EFA_ADMIN_SUCCESS);
+	CHECK(ah3 != ah1);
+	CHECK_EQ(live(h, EFA_OBJ_AH), 2);
+	CHECK_EQ(create_ah(h, pd, 1, NULL), EFA_ADMIN_RESOURCE_ALLOCATION_FAILURE);
+	CHECK_EQ(destroy_ah(h, ah1, pd), EFA_ADMIN_SUCCESS);
+	CHECK_EQ(live(h, EFA_OBJ_AH), 2);
+	CHECK_EQ(destroy_ah(h, ah1, pd), EFA_ADMIN_SUCCESS);
+	CHECK_EQ(live(h, EFA_OBJ_AH), 1);
+	CHECK_EQ(destroy_ah(h, ah1, pd), EFA_ADMIN_ILLEGAL_PARAMETER);
+	CHECK_EQ(drv_simple(h, EFA_ADMIN_DEALLOC_PD, pd, NULL), EFA_ADMIN_SUCCESS);
+	fake_free(h);
+}
+
 /* ---- MR -------------------------------------------------------------- */
 
 void test_mr_inline_and_direct(void)
