@@ -180,7 +180,8 @@ def main():
                                            m["repeat"])
 
     try:
-        efa = sorted(n for n in os.listdir(SYS_IB) if n.startswith("efa_"))
+        efa = sorted(n for n in (os.listdir(SYS_IB) if os.path.isdir(SYS_IB) else ())
+                     if n.startswith("efa_"))
         if len(efa) != 2:
             raise SetupFailed(f"need two EFA devices, found {efa}")
         if not os.access(opts.efa_bench, os.X_OK):
