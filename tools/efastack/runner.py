@@ -120,8 +120,6 @@ class Builds:
                     build.mpi_check()
                 elif what == "rdma-core-prefix":
                     build.rdma_core_prefix()
-                elif what == "fabtests":
-                    build.fabtests()
                 elif what == "qemu":
                     build.qemu()
                 elif what == "our-ko":
