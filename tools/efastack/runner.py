@@ -116,6 +116,8 @@ class Builds:
                     build.guest_programs()
                 elif what == "bench":
                     build.bench()
+                elif what == "debs":
+                    build.debs()
                 elif what == "rdma-core-prefix":
                     build.rdma_core_prefix()
                 elif what == "qemu":
