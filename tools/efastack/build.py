@@ -208,3 +208,13 @@ def runner():
         if os.path.exists(tmp):
             os.unlink(tmp)
     return out
+
+
+PACKAGING = os.path.join(paths.REPO, "tools", "build-packages")
+
+
+def debs():
+    """The Debian packages (debian/) built from a copy of the tree by
+    tools/build-packages; the folder holding the .debs and the .changes."""
+    out = _run([PACKAGING, "deb"], "building the Debian packages", quiet=True)
+    return out.strip().splitlines()[-1]

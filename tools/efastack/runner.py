@@ -118,6 +118,8 @@ class Builds:
                     build.bench()
                 elif what == "mpi-check":
                     build.mpi_check()
+                elif what == "debs":
+                    build.debs()
                 elif what == "rdma-core-prefix":
                     build.rdma_core_prefix()
                 elif what == "qemu":
