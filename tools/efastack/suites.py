@@ -160,6 +160,9 @@ SUITES = (
     Suite("readme", "README.md: the emulated device's property table names every property "
           "-device efa,help lists, with its type and default; the tools it names exist", "host",
           tests=("tools/efastack/tests/test_readme.py",), needs=("qemu",)),
+    Suite("deb-packages", "dpkg-buildpackage builds efa-dkms, libefa1 and libefa-dev with "
+          "their files, diversions, symbols and man pages; lintian finds no error", "host",
+          tests=("debian/test_debs.py",)),
     Suite("rpm-packages", "make in redhat/ builds efa-dkms, libefa and libefa-devel; rpm -qlp "
           "and the scriptlets carry what each must", "host", tests=("redhat/test_rpms.py",)),
     Suite("harness-vm", "efa-vm: output complete and in order (MBs, busy host), verdicts, options",
@@ -286,15 +289,6 @@ SUITES = (
           pairs=(("upstream", "stock"), ("ours", "ours")), props=(("device-id", "0xefa3"), ("guid", "0x0a1b2c3d4e5f3000")),
           needs=PYVERBS_NEEDS, expect=(("DEVICES", 1),), env=PYVERBS_ENV, timeout=1800,
           expect_when=PYVERBS_EXPECT_WHEN),
-    # The packages as a user installs them (a boot of its own: it loads and removes efa.ko).
-    Suite("deb-dkms", "dpkg -i of the Debian packages builds efa.ko through DKMS, modprobe "
-          "loads it, ibv_devinfo and efa-bench run on the packaged libefa; dpkg -r removes "
-          "the module and gives Debian's libefa back", "vm",
-          tests=("debian/vm-tests/test_dkms_cycle.py",), needs=("debs", "bench"),
-          kernels=BOTH_KERNELS, pairs=(("none", "stock"),), mem="2G",
-          kernel_args=("efa_vm.ib=1",), check_leaks=False, timeout=2400,
-          env=(("EFA_DEBS", lambda run: build.debs()),
-               ("EFA_BENCH", lambda run: build.bench_path()))),
     # The latency, message-rate and cost program, briefly: messages intact, timings unjudged.
     Suite("bench-smoke", "bench/efa-bench between two devices and to itself, SRD and UD, "
           "each test (latency, rate, cost, paced): every message arrives intact (timings "
