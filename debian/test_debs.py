@@ -11,6 +11,8 @@ import subprocess
 
 import pytest
 
+from efastack import build
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VERSION = "0.1.0"
 LIB = "/usr/lib/x86_64-linux-gnu"
@@ -18,10 +20,10 @@ LIB = "/usr/lib/x86_64-linux-gnu"
 
 @pytest.fixture(scope="module")
 def debs():
-    proc = subprocess.run([os.path.join(REPO, "tools", "build-packages"), "deb"],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    out = proc.stdout.strip().splitlines()[-1]
+    try:
+        out = build.packages("deb")
+    except build.BuildError as err:
+        pytest.fail(str(err))
     return out, {os.path.basename(p).split("_")[0]: p for p in glob.glob(f"{out}/*.deb")}
 
 

@@ -8,18 +8,19 @@ import subprocess
 
 import pytest
 
+from efastack import build
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VERSION = "0.1.0"
 LIB = "/usr/lib64"
-MAN = os.path.exists(os.path.join(REPO, "tools", "build-man"))
 
 
 @pytest.fixture(scope="module")
 def rpms():
-    proc = subprocess.run([os.path.join(REPO, "tools", "build-packages"), "rpm"],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    out = proc.stdout.strip().splitlines()[-1]
+    try:
+        out = build.packages("rpm")
+    except build.BuildError as err:
+        pytest.fail(str(err))
     return {os.path.basename(p).rsplit("-", 2)[0]: p for p in glob.glob(f"{out}/*.rpm")}
 
 
@@ -71,6 +72,5 @@ def test_libefa_devel_files(rpms):
     for path in ("/usr/include/infiniband/efadv.h", f"{LIB}/libefa.so",
                  f"{LIB}/pkgconfig/libefa.pc"):
         assert path in files, (path, files)
-    if MAN:
-        assert any(f.startswith("/usr/share/man/man3/efadv_") for f in files), files
-        assert any(f.startswith("/usr/share/man/man7/efadv.7") for f in files), files
+    assert any(f.startswith("/usr/share/man/man3/efadv_") for f in files), files
+    assert any(f.startswith("/usr/share/man/man7/efadv.7") for f in files), files

@@ -213,8 +213,13 @@ def runner():
 PACKAGING = os.path.join(paths.REPO, "tools", "build-packages")
 
 
-def debs():
-    """The Debian packages (debian/) built from a copy of the tree by
-    tools/build-packages; the folder holding the .debs and the .changes."""
-    out = _run([PACKAGING, "deb"], "building the Debian packages", quiet=True)
+def packages(kind):
+    """The Debian packages (KIND deb: debian/) or the RPMs (rpm: redhat/),
+    built from a copy of the tree by tools/build-packages; the folder that
+    holds them."""
+    out = _run([PACKAGING, kind], f"building the {kind} packages", quiet=True)
     return out.strip().splitlines()[-1]
+
+
+def debs():
+    return packages("deb")
