@@ -766,7 +766,7 @@ static struct pci_driver efa_pci_driver = {
 	.probe = efa_probe,
 	.remove = efa_remove,
 	.shutdown = efa_shutdown,
-	.driver.dev_groups = efa_pci_groups,
+	.dev_groups = efa_pci_groups,
 };
 
 module_pci_driver(efa_pci_driver);
