@@ -58,7 +58,7 @@ struct efa_sub_cq {
 	uint32_t mask;			/* entries - 1 */
 	uint32_t entry_size;
 	uint8_t phase;			/* of the next new CQE: starts at 1 */
-	uint16_t users;			/* work queues of live QPs completing here */
+	uint32_t users;			/* work queues of live QPs completing here */
 	/*
 	 * sub_cqs[k].polled, k < num_polled: the index of the k-th sub-CQ a
 	 * poll looks at (one with users), kept here so the CQ's one

@@ -520,14 +520,22 @@ void efa_cq_init_data_path(struct efa_context *ctx, struct efa_cq *cq,
  */
 void efa_cq_count_sub_cq_user(struct efa_cq *cq, uint16_t idx, int users)
 {
-	uint16_t i, n = 0;
+	/* the round robin goes on from the sub-CQ it was to look at next */
+	uint16_t i, n = 0, next = cq->num_polled ?
+		cq->sub_cqs[cq->next_sub_cq].polled : 0;
 
 	cq->sub_cqs[idx].users += users;
-	for (i = 0; i < cq->num_sub_cqs; i++)
-		if (cq->sub_cqs[i].users)
-			cq->sub_cqs[n++].polled = i;
-	cq->num_polled = n;
 	cq->next_sub_cq = 0;
+	for (i = 0; i < cq->num_sub_cqs; i++) {
+		if (!cq->sub_cqs[i].users)
+			continue;
+		if (i < next)
+			cq->next_sub_cq = n + 1;
+		cq->sub_cqs[n++].polled = i;
+	}
+	cq->num_polled = n;
+	if (cq->next_sub_cq >= n)
+		cq->next_sub_cq = 0;
 }
 
 /* ---------------------------------------- control path */
