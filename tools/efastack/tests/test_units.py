@@ -216,3 +216,23 @@ def test_runner_kills_leftovers_only_under_pid_1(runner_binary, tmp_path):
                           capture_output=True, text=True, timeout=20)
     assert "rc=0" in proc.stdout
     assert (tmp_path / "output").read_bytes() == b"early\n"
+
+
+@pytest.mark.parametrize("console, rc, ready, again", [
+    # TCG's boot-time oops: no module loaded, the command never started
+    ("Oops: int3\nModules linked in:\nKernel panic - not syncing: Fatal exception\n",
+     None, None, True),
+    # a panic with our driver loaded is the stack's, never booted again
+    ("BUG: kernel NULL pointer\nModules linked in: efa(OE) ib_uverbs ib_core\n"
+     "Kernel panic - not syncing: Fatal exception\n", None, None, False),
+    # after the command started, or once it exited, nothing is retried
+    ("Modules linked in:\nKernel panic - not syncing: x\n", None, 1.5, False),
+    ("Modules linked in:\nKernel panic - not syncing: x\n", 0, 1.5, False),
+    # no panic at all (a timeout, a QEMU failure)
+    ("booting\n", None, None, False),
+])
+def test_only_a_boot_panic_without_efa_is_booted_again(tmp_path, console, rc, ready, again):
+    (tmp_path / "console.log").write_text(console)
+    verdict = vm.Verdict(status=1, results=str(tmp_path))
+    verdict.rc, verdict.ready_s = rc, ready
+    assert runner._panicked_before_efa(verdict, str(tmp_path)) is again
