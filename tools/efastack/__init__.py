@@ -7,7 +7,8 @@ Host side: ``vm`` (one test VM: its QEMU command line, run and verdict),
 (what the suites need built), ``props`` (device properties and their
 defaults), ``initramfs``.  Both sides: ``objects`` (the device model's
 objects file), ``abi`` (constants and layouts from the C headers).  Guest
-side: ``guest`` (what a suite running inside a test VM needs).
+side: ``guest`` (what a suite running inside a test VM needs),
+``processes`` (a server and its client run to their end, the apps' way).
 
 tools/efa-vm and tools/run-tests import it from the folder they live in;
 commands in a test VM and the suites run by tools/run-tests find it through

@@ -1,16 +1,21 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """The harness's own pieces, on the host and without a VM: the objects-file
 parser, the suite table and how it groups runs into boots, the kernel
-lookup, the initramfs, device-property expectations, and the guest's command
-runner (tools/vm/run-command.c)."""
+lookup, the initramfs, device-property expectations, the server and client
+launcher (efastack.processes), and the guest's command runner
+(tools/vm/run-command.c)."""
 import os
 import shutil
+import signal
+import socket
 import subprocess
+import sys
 import zlib
 
 import pytest
 
-from efastack import build, initramfs, kernels, objects, paths, props, runner, suites, vm
+from efastack import (build, initramfs, kernels, objects, paths, processes, props, runner,
+                      suites, vm)
 
 
 # ---- objects file --------------------------------------------------------------
@@ -169,6 +174,102 @@ def test_devices_are_wired_to_one_hub_unless_asked_not_to():
     assert wired[0][1] == f"hubport,id=efa0,hubid={vm.HUB_ID}"
     unwired = vm.devices_with(2, {}, wired=False)[1].qemu_args("/r/x")
     assert unwired == ["-device", "efa,bus=pcie.0,objects-file=/r/x"]
+
+
+# ---- server and client processes -------------------------------------------------
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _python(code):
+    return [sys.executable, "-c", code]
+
+
+# listens after a while (a client started at once would be refused), answers
+# one client with what it sent and the value of $TAG, then exits
+ECHO_SERVER = """
+import os, socket, sys, time
+time.sleep(0.5)
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+c, _ = s.accept(); got = c.recv(100)
+c.sendall(got + os.environ["TAG"].encode()); print("served", got.decode())
+"""
+ECHO_CLIENT = """
+import socket, sys
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+c.sendall(b"ping "); print("got", c.recv(100).decode())
+"""
+
+
+def test_client_runs_once_its_server_listens():
+    port = _free_port()
+    run = processes.server_client(_python(ECHO_SERVER) + [str(port)],
+                                  _python(ECHO_CLIENT) + [str(port)], port,
+                                  env=dict(os.environ, TAG="tagged"), timeout=30)
+    assert run.ok, run.report()
+    assert run.server.output == "served ping \n"
+    assert run.client.output == "got ping tagged\n"
+    assert 0.5 <= run.seconds < 30
+    assert not processes.listening(port)
+
+
+def test_listening_is_a_listening_socket_on_the_port():
+    port = _free_port()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
+        assert not processes.listening(port)     # bound only
+        s.listen(1)
+        assert processes.listening(port)
+    assert not processes.listening(port)
+
+
+def test_a_server_that_exits_without_listening_leaves_the_client_unstarted(tmp_path):
+    port, started = _free_port(), tmp_path / "client-started"
+    run = processes.server_client(_python("print('no device'); raise SystemExit(3)"),
+                                  ["touch", str(started)], port, timeout=30)
+    assert not run.ok
+    assert (run.server.returncode, run.server.output) == (3, "no device\n")
+    assert run.client.returncode is None and "not started" in run.client.output
+    assert not started.exists()
+    assert run.seconds < 10
+    assert "$ touch" in run.report() and "(exit 3)" in run.report()
+
+
+def test_a_server_that_never_listens_is_killed_at_the_deadline():
+    port = _free_port()
+    run = processes.server_client(_python("import time; print('up', flush=True); time.sleep(60)"),
+                                  ["true"], port, timeout=1)
+    assert run.server.returncode == -signal.SIGKILL
+    assert run.server.output.startswith("up\n") and "killed" in run.server.output
+    assert run.client.returncode is None
+    assert 1 <= run.seconds < 10
+
+
+def test_a_client_past_the_deadline_is_killed_and_so_is_its_server():
+    port = _free_port()
+    server = ("import socket, sys, time; s = socket.socket(); "
+              "s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(1); s.accept(); time.sleep(60)")
+    run = processes.server_client(_python(server) + [str(port)],
+                                  _python("import socket, sys, time; "
+                                          "socket.create_connection(('127.0.0.1', "
+                                          "int(sys.argv[1]))); time.sleep(60)") + [str(port)],
+                                  port, timeout=2)
+    assert (run.server.returncode, run.client.returncode) == (-signal.SIGKILL,) * 2, run.report()
+    assert "killed" in run.client.output and "killed" in run.server.output
+    assert 2 <= run.seconds < 10
+
+
+def test_a_client_that_cannot_start_takes_its_server_down():
+    port = _free_port()
+    server = ("import socket, sys, time; s = socket.socket(); "
+              "s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(1); time.sleep(60)")
+    with pytest.raises(FileNotFoundError):
+        processes.server_client(_python(server) + [str(port)], ["/no/such/client"], port,
+                                timeout=30)
+    assert not processes.listening(port)
 
 
 # ---- the guest's command runner -------------------------------------------------
