@@ -30,7 +30,7 @@ import re
 
 import pytest
 
-from libfabric import Pair, moved, port_counters
+from libfabric import moved, pair, port_counters
 
 OOB_PORT = 3000         # fabtests' default out-of-band port
 
@@ -173,8 +173,7 @@ def fabtest(test, env):
     """TEST (runfabtests.sh's words) as server and client over efa."""
     program, *args = test.split()
     cmd = [os.path.join(prefix(), "bin", program), *args, "-p", "efa"]
-    return Pair(cmd + ["-E"], cmd + ["-E", "127.0.0.1"], port=OOB_PORT, env=env,
-                timeout=180).run()
+    return pair(cmd + ["-E"], cmd + ["-E", "127.0.0.1"], port=OOB_PORT, env=env, timeout=180)
 
 
 def runfabtests_list(name):
@@ -219,18 +218,18 @@ def running(tests):
 @pytest.mark.parametrize("test", running(FUNCTIONAL + SHORT))
 def test_fabtest_passes(test, mode):
     reads = port_counters("rdma_read_wrs")
-    pair = fabtest(command(test), RDMA_MODES[mode])
-    print(f"{command(test)} [{mode}]: {pair.seconds:.1f} s")
-    assert pair.ok, pair.report()
+    run = fabtest(command(test), RDMA_MODES[mode])
+    print(f"{command(test)} [{mode}]: {run.seconds:.1f} s")
+    assert run.ok, run.report()
     if mode == "no-rdma":
         assert moved(reads, port_counters("rdma_read_wrs")) == 0
 
 
 @pytest.mark.parametrize("test", list(NOT_ON_EFA) + list(SHORT_NOT_ON_EFA))
 def test_fabtest_is_refused_by_efa(test):
-    pair = fabtest(command(test), {})
+    run = fabtest(command(test), {})
     code = REFUSAL.get(test, errno.ENODATA)
-    assert (pair.server_rc, pair.client_rc) == (code, code), pair.report()
+    assert (run.server.returncode, run.client.returncode) == (code, code), run.report()
 
 
 @pytest.mark.parametrize("protocol", running(READ_PROTOCOLS))
@@ -238,8 +237,8 @@ def test_read_protocol_reads_through_the_device(protocol):
     test, env = READ_PROTOCOLS[protocol]
     reads = port_counters("rdma_read_wrs")
     read_bytes = port_counters("rdma_read_bytes")
-    pair = fabtest(test, dict(RDMA_MODES["device-rdma"], **env))
-    print(f"{test} [{protocol}]: {pair.seconds:.1f} s")
-    assert pair.ok, pair.report()
+    run = fabtest(test, dict(RDMA_MODES["device-rdma"], **env))
+    print(f"{test} [{protocol}]: {run.seconds:.1f} s")
+    assert run.ok, run.report()
     assert moved(reads, port_counters("rdma_read_wrs")) > 0
     assert moved(read_bytes, port_counters("rdma_read_bytes")) >= 262144

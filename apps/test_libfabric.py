@@ -18,7 +18,7 @@ import pytest
 from efastack import guest
 from pyverbs.providers.efa.efadv import EfaContext
 
-from libfabric import Pair, fi_info_entries, moved, port_counters
+from libfabric import fi_info_entries, moved, pair, port_counters
 
 UINT64_MAX = (1 << 64) - 1
 AMAZON_VENDOR_ID = 0x1d0f
@@ -117,11 +117,11 @@ def test_fi_pingpong_checks_its_data(ep, size):
     iterations = 20
     cmd = ["fi_pingpong", "-p", "efa", "-e", ep, "-c", "-I", str(iterations), "-S", str(size)]
     tx_before, rx_before = port_counters("tx_pkts"), port_counters("rx_pkts")
-    pair = Pair(cmd, cmd + ["127.0.0.1"], port=47592).run()
-    assert pair.ok, pair.report()
+    run = pair(cmd, cmd + ["127.0.0.1"], port=47592)
+    assert run.ok, run.report()
     # both sides print the result line: size, sent, =acked
-    for out in (pair.server_out, pair.client_out):
-        assert f"={iterations}" in out, pair.report()
+    for side in (run.server, run.client):
+        assert f"={iterations}" in side.output, run.report()
     # through the device, not shared memory: each round trip is a packet
     # out of and into a device, and the sizes' bytes crossed
     assert moved(tx_before, port_counters("tx_pkts")) >= 2 * iterations

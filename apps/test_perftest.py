@@ -87,20 +87,22 @@ def test_perftest(devices, program, connection, extra, capsys):
     args = ["-c", connection, "-x", "0", "-n", str(iters), *extra]
 
     before = {d: port_counters(d) for d in devices}
-    server, client = perftest.run_pair(program, server_dev, client_dev, args, timeout=240)
+    run = perftest.run_pair(program, server_dev, client_dev, args, timeout=240)
     after = {d: port_counters(d) for d in devices}
-    report = f"{server.describe()}\n{client.describe()}"
-    assert (server.returncode, client.returncode) == (0, 0), report
+    report = run.report()
+    assert run.ok, report
 
     # The size perftest settled on is in its table; the default for
     # bandwidth is clamped to what the connection takes (it says so).
-    assert len(client.rows) == 1, report
-    row = client.rows[0]
+    client_rows = perftest.parse_rows(run.client.output)
+    assert len(client_rows) == 1, report
+    row = client_rows[0]
     size = int(extra[extra.index("-s") + 1]) if "-s" in extra else int(row["bytes"])
     check_row(row, kind, iters, size)
     # Every test but read latency prints the server's view as well.
-    assert len(server.rows) == (0 if program == "ib_read_lat" else 1), report
-    for r in server.rows:
+    server_rows = perftest.parse_rows(run.server.output)
+    assert len(server_rows) == (0 if program == "ib_read_lat" else 1), report
+    for r in server_rows:
         check_row(r, kind, iters, size)
 
     sent, received = moved(before[client_dev], after[client_dev]), \

@@ -29,6 +29,8 @@ import subprocess
 import sys
 import time
 
+from efastack import processes  # on PYTHONPATH in a test VM (tools/efa-vm)
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "apps"))
 import perftest  # noqa: E402  (apps/perftest.py)
 
@@ -104,28 +106,29 @@ class Rxe:
             raise SetupFailed(f"rdma link delete {RXE} left the device behind")
 
 
-def checked_pair(what, server, client, iters):
-    """The client's one result row, once both sides ran IITERS clean."""
-    report = f"{what}:\n{server.describe()}\n{client.describe()}"
-    if (server.returncode, client.returncode) != (0, 0) or len(client.rows) != 1:
+def checked_pair(what, run, iters):
+    """The client's one result row, once both sides ran ITERS clean."""
+    report = f"{what}:\n{run.report()}"
+    rows = perftest.parse_rows(run.client.output)
+    if not run.ok or len(rows) != 1:
         raise Failed(report)
-    row = client.rows[0]
+    row = rows[0]
     if (row["iterations"], row["bytes"]) != (iters, SIZE):
         raise Failed(report)
     return row
 
 
 def perftest_lat(dev_server, dev_client, args, iters):
-    s, c = perftest.run_pair("ib_send_lat", dev_server, dev_client,
-                             [*args, "-s", str(SIZE), "-n", str(iters)])
-    return checked_pair(f"ib_send_lat {args}", s, c, iters)["t_typical"]
+    run = perftest.run_pair("ib_send_lat", dev_server, dev_client,
+                            [*args, "-s", str(SIZE), "-n", str(iters)])
+    return checked_pair(f"ib_send_lat {args}", run, iters)["t_typical"]
 
 
 def perftest_rate(dev_server, dev_client, args, msgs):
-    s, c = perftest.run_pair("ib_send_bw", dev_server, dev_client,
-                             [*args, "-s", str(SIZE), "-n", str(msgs), "-Q", "1",
-                              "-r", str(RX_DEPTH)])
-    return checked_pair(f"ib_send_bw {args}", s, c, msgs)["msg_rate_mpps"] * 1e6
+    run = perftest.run_pair("ib_send_bw", dev_server, dev_client,
+                            [*args, "-s", str(SIZE), "-n", str(msgs), "-Q", "1",
+                             "-r", str(RX_DEPTH)])
+    return checked_pair(f"ib_send_bw {args}", run, msgs)["msg_rate_mpps"] * 1e6
 
 
 def rc_pingpong_round_trip_us(ibdev, gid_index, iters):
@@ -134,13 +137,12 @@ def rc_pingpong_round_trip_us(ibdev, gid_index, iters):
     port = perftest.next_port()
     args = ["-d", ibdev, "-g", str(gid_index), "-s", str(SIZE), "-n", str(iters),
             "-p", str(port), "--chk"]
-    server, client = perftest.run_server_client(["ibv_rc_pingpong", *args],
-                                                ["ibv_rc_pingpong", *args, "127.0.0.1"], port)
-    report = f"ibv_rc_pingpong:\n{server.describe()}\n{client.describe()}"
+    run = processes.server_client(["ibv_rc_pingpong", *args],
+                                  ["ibv_rc_pingpong", *args, "127.0.0.1"], port)
     found = re.search(rf"^{iters} iters in [0-9.]+ seconds = ([0-9.]+) usec/iter$",
-                      client.output, re.M)
-    if (server.returncode, client.returncode) != (0, 0) or not found:
-        raise Failed(report)
+                      run.client.output, re.M)
+    if not run.ok or not found:
+        raise Failed(f"ibv_rc_pingpong:\n{run.report()}")
     return float(found.group(1))
 
 

@@ -16,12 +16,16 @@ import os
 import shlex
 import subprocess
 import sys
-import time
+
+from efastack import processes
 
 SYS_IB = "/sys/class/infiniband"
 # libfabric sends to a local peer over shared memory unless told not to,
 # and the demo is about the device
 LIBFABRIC_ENV = {"FI_EFA_ENABLE_SHM_TRANSFER": "0"}
+# the TCP ports the servers listen on by default
+PERFTEST_PORT = 18515
+FI_PINGPONG_PORT = 47592
 
 
 class StepFailed(Exception):
@@ -36,28 +40,19 @@ def show(*cmd, env=None):
         raise StepFailed(f"{cmd[0]} exited {proc.returncode}")
 
 
-def pair(server, client, env=None, settle=1.0):
+def pair(server, client, port, env=None):
     """A server and its client on 127.0.0.1 (perftest and fabtests exchange
-    addresses over TCP), both outputs shown, the server's first."""
-    full_env = dict(os.environ, **(env or {}))
+    addresses over TCP, the server on PORT), both outputs shown, the
+    server's first."""
     print(f"\n$ {' '.join(server)} &\n$ {' '.join(client)}", flush=True)
-    srv = subprocess.Popen(server, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True, env=full_env)
-    time.sleep(settle)
-    cli = subprocess.run(client, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True, env=full_env, timeout=300)
-    try:
-        srv_out, _ = srv.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        srv.kill()
-        srv_out, _ = srv.communicate()
-    print(f"--- server ({server[0]} -d {server[server.index('-d') + 1]}):")
-    print(srv_out.rstrip())
-    print(f"--- client ({client[0]} -d {client[client.index('-d') + 1]}):")
-    print(cli.stdout.rstrip(), flush=True)
-    if srv.returncode or cli.returncode:
-        raise StepFailed(f"{server[0]}: server exited {srv.returncode}, "
-                         f"client {cli.returncode}")
+    run = processes.server_client(server, client, port, dict(os.environ, **(env or {})))
+    for role, side in (("server", run.server), ("client", run.client)):
+        cmd = side.cmd
+        print(f"--- {role} ({cmd[0]} -d {cmd[cmd.index('-d') + 1]}):")
+        print(side.output.rstrip(), flush=True)
+    if not run.ok:
+        raise StepFailed(f"{server[0]}: server exited {run.server.returncode}, "
+                         f"client {run.client.returncode}")
 
 
 def counters():
@@ -90,10 +85,11 @@ def traffic(bench):
     show(bench, "-d", "efa_0", "-D", "efa_1", "-p", "srd", "-n", "300", "-m", "2000")
     # perftest's send bandwidth over SRD (-x 0: GID index 0)
     perftest = ["ib_send_bw", "-c", "SRD", "-x", "0", "-n", "300", "-s", "4096", "-F"]
-    pair(perftest + ["-d", "efa_1"], perftest + ["-d", "efa_0", "127.0.0.1"])
+    pair(perftest + ["-d", "efa_1"], perftest + ["-d", "efa_0", "127.0.0.1"], PERFTEST_PORT)
     # libfabric's reliable datagram endpoint, data verified
     fi = ["fi_pingpong", "-p", "efa", "-e", "rdm", "-I", "100", "-S", "1024", "-c"]
-    pair(fi + ["-d", "efa_1-rdm"], fi + ["-d", "efa_0-rdm", "127.0.0.1"], env=LIBFABRIC_ENV)
+    pair(fi + ["-d", "efa_1-rdm"], fi + ["-d", "efa_0-rdm", "127.0.0.1"], FI_PINGPONG_PORT,
+         env=LIBFABRIC_ENV)
 
 
 def main(argv):
