@@ -11,19 +11,18 @@ libfabric's efa provider), then the hardware counters that the traffic
 moved.  Every step is shown as the command a user would type; the first
 that fails ends the demo with its exit status.
 """
-import glob
 import os
 import shlex
 import subprocess
 import sys
 
-from efastack import processes
+from efastack import guest, processes
 
-SYS_IB = "/sys/class/infiniband"
+SYS_IB = guest.SYS_IB
 # libfabric sends to a local peer over shared memory unless told not to,
 # and the demo is about the device
 LIBFABRIC_ENV = {"FI_EFA_ENABLE_SHM_TRANSFER": "0"}
-# the TCP ports the servers listen on by default
+# the TCP ports perftest and fi_pingpong servers listen on when not told
 PERFTEST_PORT = 18515
 FI_PINGPONG_PORT = 47592
 
@@ -56,17 +55,9 @@ def pair(server, client, port, env=None):
 
 
 def counters():
-    """Every hw counter of every EFA device: {(device, name): value}."""
-    values = {}
-    for path in glob.glob(f"{SYS_IB}/*/hw_counters/*") + \
-            glob.glob(f"{SYS_IB}/*/ports/*/hw_counters/*"):
-        dev = path.split("/")[4]
-        try:
-            with open(path) as f:
-                values[dev, os.path.basename(path)] = int(f.read())
-        except (OSError, ValueError):
-            pass
-    return values
+    """Every hw counter of every EFA device and its port: {(device, name): value}."""
+    return {(dev, name): value for dev in guest.efa_device_names()
+            for port in (None, 1) for name, value in guest.counters(dev, port).items()}
 
 
 def discovery():

@@ -73,11 +73,21 @@ def pci_name(ibdev):
     return os.path.basename(os.readlink(f"{SYS_IB}/{ibdev}/device"))
 
 
+def _hw_counters(ibdev, port):
+    return (f"{SYS_IB}/{ibdev}/ports/{port}/hw_counters" if port
+            else f"{SYS_IB}/{ibdev}/hw_counters")
+
+
 def counter(ibdev, name, port=None):
     """A device (or, with port, a port) hw counter."""
-    path = (f"{SYS_IB}/{ibdev}/ports/{port}/hw_counters/{name}" if port
-            else f"{SYS_IB}/{ibdev}/hw_counters/{name}")
-    return int(read(path))
+    return int(read(f"{_hw_counters(ibdev, port)}/{name}"))
+
+
+def counters(ibdev, port=None):
+    """Every hw counter of a device (or, with port, a port): {name: value}.
+    The folder's "lifespan" is the RDMA core's cache time, not a counter."""
+    return {name: counter(ibdev, name, port)
+            for name in sorted(os.listdir(_hw_counters(ibdev, port))) if name != "lifespan"}
 
 
 def fresh_counter(ibdev, name, port=None):
