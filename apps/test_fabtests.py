@@ -18,12 +18,15 @@ reads, long messages over sends; the default for 0xefa0/0xefa1) and on
 libfabric's read-based protocols run: with thresholds lowered as fabtests'
 own efa suite lowers them (pytest/efa/test_efa_protocol_selection.py) the
 long-message and long-write protocols read through the device, which the
-devices' rdma_read_wrs counters must show, and must not without.  What
-does not pass here yet is in NOT_RUN_YET, with why, and shows as skipped.
-Tests whose default sizes (up to 8 MiB) do not fit two processes in the
-VM run at one size (SIZED).  fi_rdm_cntr_pingpong is refused by
-libfabric 1.17's efa provider itself (-FI_ENOSYS, Notrun to
-runfabtests.sh)."""
+devices' rdma_read_wrs counters must show, and must not without.
+Benchmarks with a size option run at one size (SIZED); those without one
+allocate ~1.1 GiB a process for sizes up to 8 MiB, which the row's 3 GiB
+VM holds for two.  Refused by libfabric 1.17's efa provider itself, with
+-FI_ENOSYS (Notrun to runfabtests.sh, as ENODATA is):
+fi_rdm_cntr_pingpong and fi_multi_ep -e rdm; with -FI_ENODATA, as the
+msg tests are: fi_rdm_rma_event (no FI_RMA_EVENT) and fi_dgram_pingpong
+without -k (no FI_MSG_PREFIX), which runs with -k as efa's own suite
+runs it (WITH_PREFIX)."""
 import errno
 import os
 import re
@@ -39,8 +42,6 @@ FUNCTIONAL = [
     "fi_av_xfer -e rdm",
     "fi_rdm",
     "fi_rdm -U",
-    "fi_rdm_rma_event",
-    "fi_multi_ep -e rdm -v",
     "fi_recv_cancel -e rdm -V",
     "fi_unexpected_msg -e rdm -I 10",
     "fi_bw -e rdm -v -T 1",
@@ -60,6 +61,16 @@ NOT_ON_EFA = {
                 "(its 40-byte GRH prefix)",
     "fi_av_xfer -e dgram": "asks for no FI_MSG_PREFIX mode, which efa's dgram endpoint needs "
                            "(its 40-byte GRH prefix)",
+    # 1.17's rdm endpoint offers FI_RMA but not FI_RMA_EVENT: its caps are
+    # efa_prov_info_alloc_for_rxr's (prov/efa/src/efa_prov_info.c:564-579),
+    # and prov/efa/docs/efa_rdm_protocol_v4.md:859-862 says it has none
+    "fi_rdm_rma_event": "asks for FI_RMA_EVENT, which libfabric 1.17's efa rdm endpoint "
+                        "does not offer",
+    # the test binds its extra endpoints to the one AV it opened; 1.17's
+    # rxr_ep_bind refuses a second endpoint on an AV with -FI_ENOSYS
+    # (prov/efa/src/rxr/rxr_ep.c:802-812, efa_ep.c:306-316 alike)
+    "fi_multi_ep -e rdm -v": "fi_ep_bind of a second endpoint to its AV: -FI_ENOSYS from "
+                             "libfabric 1.17's efa provider (one endpoint per AV)",
 }
 # runfabtests.sh's short_tests on rdm and dgram endpoints (its default
 # sizes: 64 B to 1 MiB); SHORT_LEFT_OUT says why the others are not run
@@ -73,7 +84,12 @@ SHORT = [
     "fi_rma_bw -e rdm -o read -I 5",
     "fi_rma_bw -e rdm -o writedata -I 5",
     "fi_rdm_atomic -I 5 -o all",
-    "fi_dgram_pingpong -I 5",
+]
+# fabtests' own efa suite runs fi_dgram_pingpong with -k (FI_MSG_PREFIX
+# mode: "efa's dgram endpoint requires prefix", pytest/efa/test_dgram.py),
+# in place of the short list's plain one, which efa refuses; so does this
+WITH_PREFIX = [
+    "fi_dgram_pingpong -I 5 -k",
 ]
 # Read-based protocols (device RDMA only): libfabric's environment that
 # makes them apply from 1000 bytes on, and the message size.
@@ -120,12 +136,20 @@ EXCLUDED = {
 
 # the short list's rdm tests not run (TCG time: each is another flavour of
 # one that is), and its msg ones (no msg endpoint: NOT_ON_EFA shows it)
-# Refused with -FI_ENOSYS, which runfabtests.sh also counts as Notrun:
-# libfabric 1.17's efa provider opens no CQ of the kind this test asks for.
+# The short list's tests libfabric 1.17's efa provider refuses (Notrun to
+# runfabtests.sh), with why
 SHORT_NOT_ON_EFA = {
+    # -FI_ENOSYS: it opens no CQ of the kind this test asks for
     "fi_rdm_cntr_pingpong -I 5": "fi_cq_open: -FI_ENOSYS from libfabric 1.17's efa provider",
+    # without -k it sets no FI_MSG_PREFIX in its hints' mode, which efa's
+    # dgram info requires (efa_prov_info.c:202-204, efa_user_info.c:53-58);
+    # fabtests' own efa suite runs it with -k only (pytest/efa/test_dgram.py)
+    "fi_dgram_pingpong -I 5": "asks for no FI_MSG_PREFIX mode, which efa's dgram endpoint "
+                              "needs (its 40-byte GRH prefix)",
 }
-REFUSAL = dict.fromkeys(SHORT_NOT_ON_EFA, errno.ENOSYS)
+# how each is refused where not with -FI_ENODATA (both sides exit with it)
+REFUSAL = {"fi_rdm_cntr_pingpong -I 5": errno.ENOSYS,
+           "fi_multi_ep -e rdm -v": errno.ENOSYS}
 
 SHORT_LEFT_OUT = {
     "fi_rdm_pingpong -I 5": "fi_rdm_pingpong -I 5 -v without its data check",
@@ -140,20 +164,6 @@ SHORT_LEFT_OUT = {
     "fi_rma_bw -e rdm -o read -I 5 -U": "delivery-complete flavour of fi_rma_bw -o read",
     "fi_rma_bw -e rdm -o writedata -I 5 -U": "delivery-complete flavour of fi_rma_bw -o writedata",
     "fi_rdm_atomic -I 5 -o all -U": "delivery-complete flavour of fi_rdm_atomic -o all",
-}
-
-# Tests of the lists above that this suite does not run yet, with why:
-# failing over the stack (to be analysed: model, provider or driver),
-# killed for memory, or not yet seen to pass here.  The parametrized tests
-# run only what is not in here.
-UNANALYSED = "fails here, not yet analysed"
-NOT_RUN_YET = {
-    "fi_rdm_rma_event": UNANALYSED,
-    "fi_multi_ep -e rdm -v": UNANALYSED,
-    "fi_recv_cancel -e rdm -V": UNANALYSED + " (times out)",
-    "fi_bw -e rdm -v -T 1": UNANALYSED,
-    "fi_bw -e rdm -v -T 1 -U": UNANALYSED,
-    "fi_dgram_pingpong -I 5": UNANALYSED,
 }
 
 RDMA_MODES = {"no-rdma": {"FI_EFA_USE_DEVICE_RDMA": "0"},
@@ -196,8 +206,8 @@ def test_every_short_rdm_and_dgram_fabtest_is_run_or_left_out_with_a_reason():
 
 # fabtests' default sizes go up to 8 MiB, and a pingpong or bw test
 # allocates its largest size times its window: ~1 GB a process, more than
-# the 2 GiB VM holds for two.  Those tests run at one size, 64 KiB (past
-# the MTU: segmented by libfabric).
+# the VM held for two when it had 2 GiB.  Those with a size option run at
+# one size, 64 KiB (past the MTU: segmented by libfabric).
 ONE_SIZE = " -S 65536"
 SIZED = ("fi_rdm_pingpong", "fi_rdm_tagged_pingpong", "fi_rdm_tagged_bw",
          "fi_rdm_cntr_pingpong", "fi_rma_bw", "fi_rdm_atomic")
@@ -208,14 +218,8 @@ def command(test):
     return test + ONE_SIZE if test.split()[0] in SIZED and "-S" not in test.split() else test
 
 
-def running(tests):
-    """TESTS as pytest parameters, those in NOT_RUN_YET skipped with why."""
-    return [pytest.param(t, marks=pytest.mark.skip(reason=NOT_RUN_YET[t]))
-            if t in NOT_RUN_YET else t for t in tests]
-
-
 @pytest.mark.parametrize("mode", list(RDMA_MODES))
-@pytest.mark.parametrize("test", running(FUNCTIONAL + SHORT))
+@pytest.mark.parametrize("test", FUNCTIONAL + SHORT + WITH_PREFIX)
 def test_fabtest_passes(test, mode):
     reads = port_counters("rdma_read_wrs")
     run = fabtest(command(test), RDMA_MODES[mode])
@@ -232,7 +236,7 @@ def test_fabtest_is_refused_by_efa(test):
     assert (run.server.returncode, run.client.returncode) == (code, code), run.report()
 
 
-@pytest.mark.parametrize("protocol", running(READ_PROTOCOLS))
+@pytest.mark.parametrize("protocol", list(READ_PROTOCOLS))
 def test_read_protocol_reads_through_the_device(protocol):
     test, env = READ_PROTOCOLS[protocol]
     reads = port_counters("rdma_read_wrs")

@@ -267,8 +267,12 @@ SUITES = (
     Suite("fabtests", "libfabric 1.17's own fabtests over efa: runfabtests.sh's functional "
           "and short rdm/dgram tests, device RDMA off and on (read protocols through the "
           "device), no msg endpoint",
+          # 3 GiB, not the app suites' 2: fabtests without a size option
+          # (fi_recv_cancel, fi_multi_ep, fi_bw) allocate and register
+          # buffers for their largest size (8 MiB) times their window (64),
+          # tx and rx: ~1.1 GiB a process, two processes a test
           "vm", tests=("apps/test_fabtests.py",), kernels=BOTH_KERNELS,
-          pairs=(("ours", "ours"),), devices=2, smp=2, mem="2G",
+          pairs=(("ours", "ours"),), devices=2, smp=2, mem="3G",
           env=(("EFA_FABTESTS", lambda run: build.fabtests_or_why_not()),)),
     Suite("reload", "20 unload/reload cycles of efa.ko leave nothing behind",
           "vm", tests=("kernel-module/tests/test_reload.py",), kernels=BOTH_KERNELS,
