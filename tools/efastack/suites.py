@@ -141,6 +141,11 @@ PYVERBS_EXPECT_WHEN = (
     ({"provider": "stock"}, (("WC_STATUS_MAP", "rdma-core-44"),)),
 )
 
+# The app suites' guests (they share boots): fabtests without a size option
+# size their buffers for their largest size (8 MiB) times their window
+# (64), tx and rx: ~1.1 GiB a process, two processes a test.
+APPS_MEM = "3G"
+
 SUITES = (
     # ---- host -----------------------------------------------------------
     Suite("core", "device-core unit tests, ABI header and uverbs layout checks (milliseconds)",
@@ -263,16 +268,12 @@ SUITES = (
     Suite("libfabric", "libfabric 1.17's efa provider: fi_info's rdm and dgram endpoints carry "
           "each device's attributes; fi_pingpong moves checked data over both",
           "vm", tests=("apps/test_libfabric.py",), kernels=BOTH_KERNELS,
-          pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem="2G"),
+          pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem=APPS_MEM),
     Suite("fabtests", "libfabric 1.17's own fabtests over efa: runfabtests.sh's functional "
           "and short rdm/dgram tests, device RDMA off and on (read protocols through the "
           "device), no msg endpoint",
-          # 3 GiB, not the app suites' 2: fabtests without a size option
-          # (fi_recv_cancel, fi_multi_ep, fi_bw) allocate and register
-          # buffers for their largest size (8 MiB) times their window (64),
-          # tx and rx: ~1.1 GiB a process, two processes a test
           "vm", tests=("apps/test_fabtests.py",), kernels=BOTH_KERNELS,
-          pairs=(("ours", "ours"),), devices=2, smp=2, mem="3G",
+          pairs=(("ours", "ours"),), devices=2, smp=2, mem=APPS_MEM,
           env=(("EFA_FABTESTS", lambda run: build.fabtests_or_why_not()),)),
     Suite("reload", "20 unload/reload cycles of efa.ko leave nothing behind",
           "vm", tests=("kernel-module/tests/test_reload.py",), kernels=BOTH_KERNELS,
@@ -299,14 +300,14 @@ SUITES = (
           "printed, never judged)",
           "vm", tests=("bench/test_bench.py",), needs=("bench",), kernels=BOTH_KERNELS,
           pairs=(("ours", "ours"), ("ours", "stock"), ("upstream", "stock")), devices=2,
-          smp=2, mem="2G", env=(("EFA_BENCH", lambda run: build.bench_path()),)),
+          smp=2, mem=APPS_MEM, env=(("EFA_BENCH", lambda run: build.bench_path()),)),
     # What users run: the applications over our stack, one boot for all of
     # them per kernel (devices, CPUs and memory alike).
     Suite("mpi", "Open MPI 4.1, two ranks over libfabric's efa: ping-pong 1 B..4 MiB "
           "(long-read and long-CTS protocols), allreduce, alltoall, every byte checked, "
           "the devices' counters moved", "vm", tests=("apps/mpi/test_mpi.py",),
           needs=("mpi-check",), kernels=BOTH_KERNELS, pairs=(("ours", "ours"),),
-          devices=2, smp=2, mem="2G",
+          devices=2, smp=2, mem=APPS_MEM,
           env=(("EFA_MPI_CHECK", lambda run: build.mpi_check_path()),)),
     # perftest, as users run it on EFA (apps/test_perftest.py says how).  The
     # model's default device (0xefa2, RDMA read and write), in the VM setup
@@ -316,11 +317,11 @@ SUITES = (
     Suite("perftest", "perftest 4.5: ib_send_lat/bw and ib_read_lat/bw over SRD, ib_send_lat/bw "
           "over UD, between the two devices; figures parsed, printed and checked",
           "vm", tests=("apps/test_perftest.py",), kernels=BOTH_KERNELS,
-          pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem="2G"),
+          pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem=APPS_MEM),
     Suite("perftest-efa1", "perftest 4.5 on the generation it knows (0xefa1: RDMA read, inline "
           "sends, the ibv_wr_* API): every run of the perftest suite, read included",
           "vm", tests=("apps/test_perftest.py",), kernels=BOTH_KERNELS,
-          pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem="2G",
+          pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem=APPS_MEM,
           props=(("device-id", "0xefa1"),)),
     # EFA against soft-RoCE, briefly (bench/rxe_compare.py --mode quick).  It
     # shares the app suites' boot: the test removes its rxe device whatever
@@ -328,6 +329,6 @@ SUITES = (
     Suite("bench-rxe", "bench/rxe_compare.py: SRD between the devices against rxe RC on lo "
           "(perftest, efa-bench, ibv_rc_pingpong); traffic checked, ratios printed, never judged",
           "vm", tests=("bench/test_rxe_compare.py",), needs=("bench",), kernels=BOTH_KERNELS,
-          pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem="2G",
+          pairs=(("ours", "ours"), ("ours", "stock")), devices=2, smp=2, mem=APPS_MEM,
           env=(("EFA_BENCH", lambda run: build.bench_path()),)),
 )
