@@ -64,9 +64,14 @@ def test_libefa1_takes_over_debians_libefa_and_gives_it_back(debs):
     _, pkgs = debs
     files = contents(pkgs["libefa1"])
     for path in (f"{LIB}/libefa.so.1", f"{LIB}/libibverbs/libefa-rdmav34.so",
-                 "/etc/libibverbs.d/efa.driver"):
+                 "/etc/libibverbs.d/efa-stack.driver"):
         assert path in files, path
-    assert "dpkg-divert" in control_file(pkgs["libefa1"], "preinst")
+    # ibverbs-providers' efa.driver is a conffile, which dpkg cannot divert
+    assert "/etc/libibverbs.d/efa.driver" not in files
+    preinst = control_file(pkgs["libefa1"], "preinst")
+    diverted = re.search(r"for path in (.*?) ?; do", preinst).group(1).split()
+    assert f"{LIB}/libefa.so.1" in diverted, preinst
+    assert not [p for p in diverted if p.startswith("/etc/")], preinst
     assert "dpkg-divert" in control_file(pkgs["libefa1"], "postrm")
 
 

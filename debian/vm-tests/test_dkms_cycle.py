@@ -13,6 +13,7 @@ Only the running kernel's headers stay visible in the chroot: DKMS would
 build for every kernel with headers, and each kernel has its own boot."""
 import glob
 import os
+import re
 import subprocess
 import time
 
@@ -23,9 +24,13 @@ from efastack import guest
 ROOT = "/tmp/efa-pkg/root"
 LIBDIR = "/usr/lib/x86_64-linux-gnu"
 # what Debian's ibverbs-providers (and libibverbs-dev) ship that ours take over
-STOCK_FILES = ("/etc/libibverbs.d/efa.driver", f"{LIBDIR}/libefa.so.1",
-               f"{LIBDIR}/libibverbs/libefa-rdmav34.so", f"{LIBDIR}/libefa.so",
-               "/usr/include/infiniband/efadv.h", f"{LIBDIR}/pkgconfig/libefa.pc")
+DIVERTED = (f"{LIBDIR}/libefa.so.1", f"{LIBDIR}/libibverbs/libefa-rdmav34.so",
+            f"{LIBDIR}/libefa.so", "/usr/include/infiniband/efadv.h",
+            f"{LIBDIR}/pkgconfig/libefa.pc")
+# ... and its driver file, a conffile, left alone: ours has a name of its own
+STOCK_DRIVER = "/etc/libibverbs.d/efa.driver"
+OUR_DRIVER = "/etc/libibverbs.d/efa-stack.driver"
+STOCK_FILES = DIVERTED + (STOCK_DRIVER,)
 OURS = f"{LIBDIR}/libefa.so.1.7.0"
 PACKAGES = ("efa-dkms", "libefa1", "libefa-dev")
 RELEASE = os.uname().release
@@ -93,22 +98,27 @@ def test_install_builds_and_installs_the_module(root):
     assert f"efa/0.1.0, {RELEASE}, x86_64: installed" in status, (
         status + (guest.read(log)[-3000:] if os.path.exists(log) else ""))
     rc, path = sh(f"modinfo -k {RELEASE} -F filename efa")
-    assert path.strip() == f"/lib/modules/{RELEASE}/updates/dkms/efa.ko", path
+    # kernels that compress their modules (6.12: xz) have DKMS compress ours
+    assert re.fullmatch(rf"/lib/modules/{re.escape(RELEASE)}/updates/dkms/efa\.ko(\.xz|\.zst|\.gz)?",
+                        path.strip()), path
     for conf in ("/usr/lib/modules-load.d/efa.conf", "/usr/lib/modprobe.d/efa.conf"):
         assert os.path.exists(ROOT + conf), conf
 
 
 def test_the_stock_files_are_diverted(root):
     rc, out = sh("dpkg-divert --list")
-    for path in STOCK_FILES:
+    for path in DIVERTED:
         assert f"diversion of {path} to /usr/lib/efa-stack/diverted{path} by " in out, (path, out)
+    assert STOCK_DRIVER not in out, out
+    assert guest.read(ROOT + OUR_DRIVER) == "driver efa"
+    assert stock_state()[STOCK_DRIVER] == STOCK[STOCK_DRIVER]
     assert os.path.realpath(f"{ROOT}{LIBDIR}/libibverbs/libefa-rdmav34.so") == f"{ROOT}{OURS}"
 
 
 def test_modprobe_loads_the_packaged_module(root):
     sh("modprobe efa")
     guest.wait_for(lambda: guest.efa_device_names(), 30, "an efa ib device")
-    rc, srcver = sh(f"modinfo -F srcversion /lib/modules/{RELEASE}/updates/dkms/efa.ko")
+    rc, srcver = sh(f"modinfo -k {RELEASE} -F srcversion efa")
     assert guest.read("/sys/module/efa/srcversion") == srcver.strip()
 
 
@@ -117,13 +127,16 @@ def test_ibv_devinfo_and_traffic_on_the_packaged_provider(root):
     if rc != 0:
         rc2, why = sh("IBV_SHOW_WARNINGS=1 VERBS_LOG_LEVEL=7 ibv_devices; ls -l /dev/infiniband "
                       "/sys/class/infiniband_verbs /etc/libibverbs.d "
-                      f"{LIBDIR}/libibverbs/libefa-rdmav34.so; cat /etc/libibverbs.d/efa.driver; "
+                      f"{LIBDIR}/libibverbs/libefa-rdmav34.so; cat /etc/libibverbs.d/*efa*.driver; "
                       f"ldd {OURS}", check=False)
         outside = subprocess.run("IBV_SHOW_WARNINGS=1 ibv_devices", shell=True,
                                  capture_output=True, text=True)
         pytest.fail(f"ibv_devinfo in the chroot: {out}\n{why}\noutside: "
                     f"{outside.stdout}{outside.stderr}")
     assert "PORT_ACTIVE" in out, out
+    # two driver files say "driver efa" (Debian's and ours): one provider, one device each
+    rc, out = sh("ibv_devices")
+    assert [line.split()[0] for line in out.splitlines()[2:]] == guest.efa_device_names(), out
     assert provider_of_a_process() == {OURS}
     bench = os.environ["EFA_BENCH"]
     rc, out = sh(f"{bench} -d efa_0 -D efa_0 -n 5 -m 50 -s 64 -t 120")
@@ -151,5 +164,6 @@ def test_removal_takes_the_module_and_gives_the_stock_provider_back(root):
     assert not [line for line in out.splitlines() if line.endswith((" by libefa1", " by libefa-dev"))], out
     assert not os.path.exists(f"{ROOT}/usr/lib/efa-stack")
     sh("dpkg --purge " + " ".join(reversed(PACKAGES)))
+    assert not os.path.exists(ROOT + OUR_DRIVER)
     rc, out = sh("dpkg -l " + " ".join(PACKAGES), check=False)
     assert not any(line.startswith(("ii", "rc")) for line in out.splitlines()), out

@@ -294,6 +294,17 @@ SUITES = (
           pairs=(("upstream", "stock"), ("ours", "ours")), props=(("device-id", "0xefa3"), ("guid", "0x0a1b2c3d4e5f3000")),
           needs=PYVERBS_NEEDS, expect=(("DEVICES", 1),), env=PYVERBS_ENV, timeout=1800,
           expect_when=PYVERBS_EXPECT_WHEN),
+    # The packages as a user installs them (a boot of its own: it loads and removes efa.ko).
+    Suite("deb-dkms", "dpkg -i of the Debian packages builds efa.ko through DKMS, modprobe "
+          "loads it, ibv_devinfo and efa-bench run on the packaged libefa; dpkg -r removes "
+          "the module and gives Debian's libefa back", "vm",
+          tests=("debian/vm-tests/test_dkms_cycle.py",), needs=("debs", "bench"),
+          # 6.1 only: the cycle takes ~9 min a kernel under TCG (DKMS compiles
+          # efa.ko in the guest); 6.12 passes too (kernels=BOTH_KERNELS to run it)
+          kernels=("6.1",), pairs=(("none", "stock"),), smp=2, mem="2G",
+          kernel_args=("efa_vm.ib=1",), check_leaks=False, timeout=2400,
+          env=(("EFA_DEBS", lambda run: build.debs()),
+               ("EFA_BENCH", lambda run: build.bench_path()))),
     # The latency, message-rate and cost program, briefly: messages intact, timings unjudged.
     Suite("bench-smoke", "bench/efa-bench between two devices and to itself, SRD and UD, "
           "each test (latency, rate, cost, paced): every message arrives intact (timings "
