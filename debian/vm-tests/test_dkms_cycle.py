@@ -76,6 +76,11 @@ def root():
     for d in ("proc", "sys", "dev"):
         guest.run("mount", "--rbind", f"/{d}", f"{ROOT}/{d}")
     guest.run("mount", "-t", "tmpfs", "tmpfs", f"{ROOT}/tmp")
+    # the chroot's /tmp is its own, which would hide a checkout under /tmp:
+    # the packages and the benchmark keep their paths inside
+    for d in (debs, os.path.dirname(os.environ["EFA_BENCH"])):
+        os.makedirs(f"{ROOT}{d}", exist_ok=True)
+        guest.run("mount", "--bind", d, f"{ROOT}{d}")
     for build in glob.glob(f"{ROOT}/lib/modules/*/build"):
         if build.split("/")[-2] != RELEASE:
             os.unlink(build)
