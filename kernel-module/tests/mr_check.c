@@ -140,19 +140,20 @@ static double now_ms(void)
  */
 static uint64_t iova_forcing_4k_pages(const char *buf)
 {
-	uint64_t virt = (uintptr_t)buf, entry, phys;
+	const uint64_t page = 4096;
+	uint64_t virt = (uintptr_t)buf, entry = 0, pfn;
 	int fd = open("/proc/self/pagemap", O_RDONLY);
 	ssize_t n;
 
 	if (fd < 0)
 		return virt;
-	n = pread(fd, &entry, sizeof(entry), virt / 4096 * sizeof(entry));
+	n = pread(fd, &entry, sizeof(entry), virt / page * sizeof(entry));
 	close(fd);
 	/* bit 63: present; bits 0-54: the page frame number (0 unless root) */
-	if (n != sizeof(entry) || !(entry >> 63) || !(entry & ((1ULL << 55) - 1)))
+	pfn = entry & ((1ULL << 55) - 1);
+	if (n != sizeof(entry) || !(entry >> 63) || !pfn)
 		return virt;
-	phys = (entry & ((1ULL << 55) - 1)) * 4096;
-	return ((phys ^ virt) & 4096) ? virt : virt + 4096;
+	return ((pfn * page ^ virt) & page) ? virt : virt + page;
 }
 
 static int big(struct ibv_pd *pd, size_t mib, int runs)
@@ -180,7 +181,7 @@ static int big(struct ibv_pd *pd, size_t mib, int runs)
 		mr = ibv_reg_mr_iova(pd, buf, len, iova, IBV_ACCESS_LOCAL_WRITE);
 		t1 = now_ms();
 		if (!mr)
-			die("ibv_reg_mr");
+			die("ibv_reg_mr_iova");
 		printf("run=%d reg_ms=%.1f lkey=%#x length=%zu\n", i, t1 - t0,
 		       mr->lkey, mr->length);
 		print_query(pd->context, mr);
